@@ -1,0 +1,41 @@
+// One lint config for the whole repo. Workflow files get an extra rule set: they run in Temporal's
+// deterministic sandbox, so Node built-ins and I/O libraries are banned there.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', '.cache/**', '.temporal/**', 'bench/results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['*.mjs', 'scripts/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/require-await': 'off',
+    },
+  },
+  {
+    files: ['**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly' } },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'Workflow code runs in a deterministic sandbox: no Node built-ins.' },
+            { group: ['axios', 'zod', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'No I/O or validation libraries in workflow code.' },
+            { group: ['fs', 'http', 'https', 'net', 'child_process', 'crypto', 'os', 'path'], message: 'No Node built-ins in workflow code.' },
+          ],
+        },
+      ],
+    },
+  },
+);

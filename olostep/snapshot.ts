@@ -1,0 +1,86 @@
+// The one normalized view of a batch's state. The create response, the GET status response and the webhook
+// payload all carry the same information in three different shapes (spec §5.1-5.3); each maps into this.
+// Plain data only (JSON-safe, no classes, no zod): workflow code imports these types and the pure
+// normalizers, and it crosses Temporal's payload converter unchanged.
+
+export const PHASES = ['scraping', 'analyzing', 'enriching'] as const;
+export type PhaseName = (typeof PHASES)[number];
+
+/** Known phase states; unknown strings from a drifting API are kept as-is and reported in `unknownValues`. */
+export type KnownPhaseState = 'pending' | 'started' | 'completed' | 'failed' | 'skipped';
+export type PhaseState = KnownPhaseState | (string & {});
+
+export type KnownOverallStatus = 'pending' | 'in_progress' | 'completed' | 'failed';
+export type OverallStatus = KnownOverallStatus | (string & {});
+
+export interface PhaseError {
+  code: string;
+  message: string;
+}
+
+export interface ScrapingPhase {
+  state: PhaseState;
+  submitted: number | null;
+  valid: number | null;
+  succeeded: number | null;
+  failed: number | null;
+  startedAt: number | null;
+  completedAt: number | null;
+  error: PhaseError | null;
+}
+
+export interface AnalyzingPhase {
+  state: PhaseState;
+  itemsAnalyzed: number | null;
+  itemsNeedingEnrichment: number | null;
+  itemsComplete: number | null;
+  fieldsToEnrich: Record<string, number> | null;
+  startedAt: number | null;
+  completedAt: number | null;
+}
+
+export interface LlmInfo {
+  provider: string | null;
+  model: string | null;
+  usage: { promptTokens: number | null; completionTokens: number | null; totalTokens: number | null } | null;
+  completionTimeMs: number | null;
+}
+
+export interface EnrichingPhase {
+  state: PhaseState;
+  itemsToEnrich: number | null;
+  itemsEnriched: number | null;
+  itemsFailed: number | null;
+  llmBatchId: string | null;
+  batchMode: boolean | null;
+  llm: LlmInfo | null;
+  startedAt: number | null;
+  completedAt: number | null;
+  error: PhaseError | null;
+}
+
+/** Where a snapshot came from: which endpoint/shape, and for webhooks which event. */
+export type SnapshotSource =
+  | { kind: 'create' }
+  | { kind: 'status' }
+  | { kind: 'webhook'; event: string; sentAt: number | null };
+
+export interface BatchSnapshot {
+  batchId: string;
+  /** Batch creation time (ms), from `created` or `created_at`; null when absent. */
+  createdAt: number | null;
+  totalUrls: number | null;
+  /** `status.overall` / `status` as sent, or derived from the phase states when absent (spec §5.4). */
+  overall: OverallStatus;
+  /** True when `overall` was not in the payload and was derived from phases. */
+  overallDerived: boolean;
+  batchMode: boolean | null;
+  scraping: ScrapingPhase;
+  analyzing: AnalyzingPhase;
+  enriching: EnrichingPhase;
+  source: SnapshotSource;
+  /** Enum strings this client does not know (e.g. `enriching.state: "cancelled"`), as `path=value`. */
+  unknownValues: string[];
+}
+
+export const TERMINAL_OVERALL: readonly string[] = ['completed', 'failed'];
