@@ -1,0 +1,513 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { BatchSnapshot } from '../../olostep/snapshot';
+import {
+  MAX_TIMELINE,
+  MAX_UNKNOWN_VALUES,
+  applySnapshot,
+  initialState,
+  isTerminal,
+  outcomeOf,
+  progressOf,
+  recordPoll,
+  recordPollError,
+  type TrackerState,
+} from '../../workflows/lifecycle';
+import {
+  BATCH_ID,
+  CREATED,
+  derive,
+  enrichingFailedPath,
+  happyPath,
+  scrapingFailedPath,
+  skipPath,
+  snapshot,
+  webhook,
+} from './snapshot-builder';
+
+/** Applies snapshots in order, one second apart (observed time), starting at CREATED. */
+function run(snaps: readonly BatchSnapshot[], state = initialState(BATCH_ID, CREATED), start = CREATED): TrackerState {
+  return snaps.reduce((s, snap, i) => applySnapshot(s, snap, start + i * 1_000), state);
+}
+
+/** The lifecycle-relevant part of the state: what must not depend on arrival order (observed times excluded). */
+function lifecycleView(s: TrackerState): unknown {
+  const phase = (p: keyof TrackerState['phases']) => {
+    const { firstObservedAt: _observed, ...rest } = s.phases[p];
+    return rest;
+  };
+  return {
+    overall: s.overall,
+    currentPhase: s.currentPhase,
+    failedPhase: s.failedPhase,
+    scraping: phase('scraping'),
+    analyzing: phase('analyzing'),
+    enriching: phase('enriching'),
+    totalUrls: s.totalUrls,
+    createdAt: s.createdAt,
+    batchMode: s.batchMode,
+    llmBatchId: s.llmBatchId,
+    unknownValues: [...s.unknownValues].sort(),
+  };
+}
+
+function permutations<T>(items: readonly T[]): T[][] {
+  if (items.length <= 1) return [[...items]];
+  return items.flatMap((x, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((p) => [x, ...p]));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+const RANK: Record<string, number> = { pending: 0, in_progress: 1, started: 1, completed: 2, failed: 2, skipped: 2 };
+
+void describe('lifecycle: canonical paths', () => {
+  void test('happy path: states, current phase, metrics, outcome', () => {
+    const snaps = happyPath();
+    const phases: Array<string | null> = [];
+    let s = initialState(BATCH_ID, CREATED);
+    snaps.forEach((snap, i) => {
+      s = applySnapshot(s, snap, CREATED + i * 1_000);
+      phases.push(s.currentPhase);
+    });
+    // Step 5 (enriching completed, overall not yet) keeps us in enriching, awaiting the terminal `completed`.
+    assert.deepEqual(phases, ['scraping', 'scraping', 'analyzing', 'enriching', 'enriching', 'enriching', null]);
+    assert.equal(s.overall, 'completed');
+    assert.ok(isTerminal(s));
+    assert.deepEqual(
+      [s.phases.scraping.state, s.phases.analyzing.state, s.phases.enriching.state],
+      ['completed', 'completed', 'completed'],
+    );
+    assert.deepEqual(s.phases.scraping.metrics, { submitted: 100, valid: 100, succeeded: 98, failed: 2 });
+    assert.equal(s.phases.analyzing.metrics.itemsNeedingEnrichment, 45);
+    assert.deepEqual(s.phases.analyzing.metrics.fieldsToEnrich, { author: 30, date_published: 20 });
+    assert.equal(s.phases.enriching.metrics.itemsEnriched, 44);
+    assert.equal(s.phases.enriching.metrics.llm?.model, 'default');
+    assert.equal(s.llmBatchId, 'batch_llm_1');
+    assert.equal(s.batchMode, true);
+    assert.equal(s.stats.webhookEvents, 6);
+
+    const out = outcomeOf(s, CREATED + 10_000);
+    assert.equal(out.status, 'completed');
+    assert.equal(out.terminal, true);
+    assert.equal(out.failedPhase, null);
+    assert.equal(out.error, null);
+    assert.equal(out.phases.scraping.durationMs, 300_000); // from the API's started_at/completed_at
+    assert.equal(out.phases.enriching.durationMs, 1_295_000);
+    assert.equal(out.apiDurationMs, 1_597_000);
+    assert.equal(out.observedDurationMs, 6_000);
+    assert.deepEqual(
+      out.timeline.map((e) => `${e.phase}:${e.from ?? '-'}>${e.to}`),
+      [
+        'scraping:->started',
+        'analyzing:->pending',
+        'enriching:->pending',
+        'overall:->in_progress',
+        'scraping:started>completed',
+        'analyzing:pending>started',
+        'analyzing:started>completed',
+        'enriching:pending>started',
+        'enriching:started>completed',
+        'overall:in_progress>completed',
+      ],
+    );
+    assert.equal(out.timeline[4]?.event, 'event.batch.airops.scraping_completed');
+    assert.equal(out.timeline[0]?.source, 'create');
+    assert.ok(!('event' in (out.timeline[0] ?? {})), 'no event key on create entries (JSON-stable)');
+    const p = progressOf(s, CREATED + 10_000);
+    assert.equal(p.percent, 100);
+    assert.equal(p.etaMs, 0);
+    assert.equal(p.stalled, false);
+  });
+
+  void test('enrichment skipped: completed, enriching skipped counts as done', () => {
+    const s = run(skipPath());
+    assert.equal(s.overall, 'completed');
+    assert.equal(s.phases.enriching.state, 'skipped');
+    assert.equal(s.currentPhase, null);
+    const p = progressOf(s, CREATED + 10_000);
+    assert.equal(p.phases.enriching.percent, 100);
+    assert.equal(p.percent, 100);
+    // Before the terminal event, skipped enrichment already contributes its full weight.
+    const [create, sDone, aDone] = skipPath();
+    const before = run([
+      create!,
+      sDone!,
+      aDone!,
+      derive(aDone!, { enriching: { state: 'skipped' }, source: { kind: 'status' } }),
+    ]);
+    assert.equal(progressOf(before, CREATED).percent, 99.9);
+    assert.equal(outcomeOf(s, CREATED).phases.enriching.firstObservedAt.skipped, CREATED + 3_000);
+  });
+
+  void test('scraping failed: failed batch even while `overall` lags, later phases stay pending', () => {
+    const snaps = scrapingFailedPath();
+    const afterPhaseEvent = run(snaps.slice(0, 2));
+    // The scraping_failed payload still says in_progress; a failed phase fails the batch (spec §1 rule).
+    assert.equal(afterPhaseEvent.overall, 'failed');
+    assert.ok(isTerminal(afterPhaseEvent));
+    const s = run(snaps);
+    assert.equal(s.overall, 'failed');
+    assert.equal(s.failedPhase, 'scraping');
+    assert.equal(s.currentPhase, null);
+    assert.equal(s.phases.analyzing.state, 'pending');
+    assert.equal(s.phases.enriching.state, 'pending');
+    const out = outcomeOf(s, CREATED + 5_000);
+    assert.deepEqual(out.error, { code: 'SCRAPING_ERROR', message: 'All URLs failed to scrape' });
+    assert.equal(out.phases.scraping.metrics.failed, 100);
+    assert.equal(s.timeline.filter((e) => e.phase === 'overall' && e.to === 'failed').length, 1);
+  });
+
+  void test('enriching failed: failed batch, error kept, failedPhase enriching', () => {
+    const s = run(enrichingFailedPath());
+    assert.equal(s.overall, 'failed');
+    assert.equal(s.failedPhase, 'enriching');
+    assert.equal(s.phases.enriching.state, 'failed');
+    assert.equal(s.phases.enriching.error?.code, 'LLM_BATCH_FAILED');
+    assert.equal(outcomeOf(s, CREATED).error?.code, 'LLM_BATCH_FAILED');
+  });
+
+  void test('analyzing failure without its own event: overall failed names the phase that was current', () => {
+    const [create, , sDone] = happyPath();
+    const s = run([
+      create!,
+      sDone!,
+      derive(sDone!, { overall: 'failed', source: webhook('failed', CREATED + 400_000) }),
+    ]);
+    assert.equal(s.overall, 'failed');
+    assert.equal(s.failedPhase, 'analyzing');
+    assert.equal(s.phases.analyzing.state, 'started');
+  });
+
+  void test('terminal overall wins over lagging phases', () => {
+    const [create] = happyPath();
+    const s = run([
+      create!,
+      snapshot({
+        overall: 'completed',
+        scraping: { state: 'completed' },
+        analyzing: { state: 'completed' },
+        enriching: { state: 'started' },
+      }),
+    ]);
+    assert.ok(isTerminal(s));
+    assert.equal(s.currentPhase, null);
+    assert.equal(s.phases.enriching.state, 'started'); // observed as is, not invented
+    assert.equal(progressOf(s, CREATED).percent, 100);
+  });
+});
+
+void describe('lifecycle: monotonic merge', () => {
+  void test('terminal is final: neither overall nor a terminal phase state changes afterwards', () => {
+    const done = run(happyPath());
+    const failedLater = snapshot({
+      overall: 'failed',
+      scraping: { state: 'completed' },
+      analyzing: { state: 'completed' },
+      enriching: { state: 'failed', error: { code: 'ENRICHING_ERROR', message: 'late' } },
+      source: webhook('failed', CREATED + 2_000_000),
+    });
+    const regressed = snapshot({ overall: 'in_progress', scraping: { state: 'started' } });
+    const s = run([failedLater, regressed], done, CREATED + 100_000);
+    assert.equal(s.overall, 'completed');
+    assert.equal(s.phases.enriching.state, 'completed');
+    assert.equal(s.phases.scraping.state, 'completed');
+    assert.equal(s.failedPhase, null);
+    assert.equal(s.timeline.length, done.timeline.length);
+  });
+
+  void test('a phase never moves back and counts never decrease', () => {
+    const snaps = happyPath();
+    const s1 = run(snaps.slice(0, 4)); // up to analyzing_completed
+    const old = snapshot({ scraping: { state: 'started', succeeded: 10, failed: 0 }, analyzing: { state: 'pending' } });
+    const s2 = applySnapshot(s1, old, CREATED + 60_000);
+    assert.deepEqual(lifecycleView(s2), lifecycleView(s1));
+    assert.equal(s2.phases.scraping.metrics.succeeded, 98);
+    assert.equal(s2.lastProgressAt, s1.lastProgressAt, 'a regression is not progress');
+  });
+
+  void test('out-of-order webhooks: every permutation ends in the in-order state', () => {
+    for (const path of [happyPath(), enrichingFailedPath(), skipPath()]) {
+      const [create, ...events] = path;
+      const expected = lifecycleView(run(path));
+      let count = 0;
+      for (const perm of permutations(events)) {
+        const s = run([create!, ...perm]);
+        assert.deepEqual(
+          lifecycleView(s),
+          expected,
+          `order: ${perm.map((e) => (e.source.kind === 'webhook' ? e.source.event : '')).join(', ')}`,
+        );
+        // Whatever the arrival order, each recorded transition moves forward.
+        for (const e of s.timeline)
+          assert.ok(e.from === null || (RANK[e.to] ?? -1) > (RANK[e.from] ?? -1), JSON.stringify(e));
+        count++;
+      }
+      assert.equal(count, [1, 1, 2, 6, 24, 120, 720][events.length]);
+    }
+  });
+
+  void test('out-of-order webhooks without the create response (first observation is a late event)', () => {
+    const [, ...events] = happyPath();
+    const expected = lifecycleView(run(happyPath()));
+    for (const perm of permutations(events)) assert.deepEqual(lifecycleView(run(perm)), expected);
+  });
+
+  void test('duplicates are harmless and counted, even with a new timestamp on retry', () => {
+    const snaps = happyPath();
+    const once = run(snaps);
+    const retried = snaps.flatMap((s) =>
+      s.source.kind === 'webhook'
+        ? [s, { ...s, source: { ...s.source, sentAt: (s.source.sentAt ?? 0) + 120_000 } }]
+        : [s],
+    );
+    const twice = run(retried);
+    assert.deepEqual(lifecycleView(twice), lifecycleView(once));
+    assert.equal(twice.stats.duplicateEvents, 6);
+    assert.equal(twice.stats.webhookEvents, 12);
+    assert.equal(twice.timeline.length, once.timeline.length);
+    // Same event name with different content is not a duplicate: it is merged.
+    const moreContent = derive(snaps[5]!, { enriching: { itemsEnriched: 45, itemsFailed: 0 } });
+    const merged = applySnapshot(once, moreContent, CREATED + 50_000);
+    assert.equal(merged.stats.duplicateEvents, 0);
+    assert.equal(merged.phases.enriching.metrics.itemsEnriched, 45);
+  });
+
+  void test('stale webhooks (older timestamp, no new progress) change nothing but staleIgnored', () => {
+    const snaps = happyPath();
+    const s1 = run(snaps.slice(0, 3)); // through scraping_completed
+    const staleStarted = snapshot({
+      scraping: { state: 'started', succeeded: 40, failed: 1 },
+      source: webhook('scraping_started', CREATED + 5_000), // older than scraping_completed's timestamp
+    });
+    const s2 = applySnapshot(s1, staleStarted, CREATED + 90_000);
+    assert.equal(s2.stats.staleIgnored, 1);
+    const { stats: _a, seenEvents: _b, ...rest2 } = s2;
+    const { stats: _c, seenEvents: _d, ...rest1 } = s1;
+    assert.deepEqual(rest2, rest1);
+    // An older webhook that still carries something new is merged (monotonically), not dropped.
+    const olderButNew = snapshot({
+      scraping: { state: 'completed', succeeded: 98, failed: 2 },
+      analyzing: { state: 'started', itemsAnalyzed: 50 },
+      source: webhook('analyzing_progress_test', CREATED + 1_000),
+    });
+    const s3 = applySnapshot(s2, olderButNew, CREATED + 91_000);
+    assert.equal(s3.stats.staleIgnored, 1);
+    assert.equal(s3.phases.analyzing.metrics.itemsAnalyzed, 50);
+  });
+
+  void test('stale counts from a lagging status poll never overwrite newer ones', () => {
+    const s1 = run([
+      snapshot({ scraping: { state: 'started', succeeded: 60, failed: 3 }, source: { kind: 'create' } }),
+    ]);
+    const s2 = applySnapshot(
+      s1,
+      snapshot({ scraping: { state: 'started', succeeded: 40, failed: 1 } }),
+      CREATED + 10_000,
+    );
+    assert.equal(s2.phases.scraping.metrics.succeeded, 60);
+    assert.equal(s2.phases.scraping.metrics.failed, 3);
+    assert.equal(s2.lastProgressAt, CREATED);
+  });
+
+  void test('unknown enum values: no crash, known state kept, values recorded (deduped, bounded)', () => {
+    const [create] = happyPath();
+    const odd = snapshot({
+      overall: 'paused',
+      scraping: { state: 'started' },
+      enriching: { state: 'cancelled' },
+      source: webhook('enriching_planned', CREATED + 3_000),
+      unknownValues: ['analyzing.fields_to_enrich.mood=3'],
+    });
+    let s = run([create!, odd, { ...odd, source: webhook('enriching_planned', CREATED + 4_000) }]);
+    assert.equal(s.overall, 'in_progress');
+    assert.equal(s.phases.enriching.state, 'pending');
+    assert.deepEqual([...s.unknownValues].sort(), [
+      'analyzing.fields_to_enrich.mood=3',
+      'enriching.state=cancelled',
+      'event=event.batch.airops.enriching_planned',
+      'overall=paused',
+    ]);
+    for (let i = 0; i < 50; i++)
+      s = applySnapshot(s, snapshot({ scraping: { state: `weird_${i}` } }), CREATED + 10_000 + i);
+    assert.equal(s.unknownValues.length, MAX_UNKNOWN_VALUES);
+    assert.equal(s.unknownValues.at(-1), 'scraping.state=weird_49');
+    // `skipped` is only known for enriching.
+    const t = applySnapshot(initialState(BATCH_ID, CREATED), snapshot({ scraping: { state: 'skipped' } }), CREATED);
+    assert.equal(t.phases.scraping.state, null); // never seen in a known state
+    assert.ok(t.unknownValues.includes('scraping.state=skipped'));
+  });
+
+  void test('a snapshot for another batch is ignored and reported', () => {
+    const s1 = run(happyPath().slice(0, 2));
+    const s2 = applySnapshot(
+      s1,
+      snapshot({ batchId: 'batch_other', overall: 'failed', scraping: { state: 'failed' } }),
+      CREATED + 9_000,
+    );
+    assert.equal(s2.overall, 'in_progress');
+    assert.ok(s2.unknownValues.includes('batchId=batch_other'));
+  });
+
+  void test('pure: inputs are not mutated', () => {
+    const state = deepFreeze(run(happyPath().slice(0, 3)));
+    const snap = deepFreeze(happyPath()[4]!);
+    const before = JSON.stringify(state);
+    applySnapshot(state, snap, CREATED + 9_000);
+    recordPollError(recordPoll(state, CREATED), 'RateLimited', 'x', CREATED);
+    progressOf(state, CREATED + 9_000);
+    outcomeOf(state, CREATED + 9_000);
+    assert.equal(JSON.stringify(state), before);
+  });
+});
+
+void describe('lifecycle: observation, progress, stats', () => {
+  void test('timeline and firstObservedAt record when WE first saw each state', () => {
+    const t0 = CREATED + 500;
+    let s = applySnapshot(initialState(BATCH_ID, CREATED), happyPath()[0]!, t0);
+    assert.equal(s.phases.scraping.firstObservedAt.started, t0);
+    // A poll 5 minutes later sees scraping completed: started stays t0, completed is the poll time.
+    const t1 = CREATED + 305_000;
+    const polled = derive(happyPath()[3]!, { source: { kind: 'status' } });
+    s = applySnapshot(s, polled, t1);
+    assert.deepEqual(s.phases.scraping.firstObservedAt, { pending: t0, started: t0, completed: t1 });
+    // Analyzing jumped pending → completed in one observation: started is stamped with the same time.
+    assert.deepEqual(s.phases.analyzing.firstObservedAt, { pending: t0, started: t1, completed: t1 });
+    assert.deepEqual(
+      s.timeline.filter((e) => e.at === t1).map((e) => `${e.phase}:${e.from}>${e.to}@${e.source}`),
+      ['scraping:started>completed@status', 'analyzing:pending>completed@status'],
+    );
+    // Seeing the same state again later does not move the stamp.
+    s = applySnapshot(s, polled, t1 + 60_000);
+    assert.equal(s.phases.scraping.firstObservedAt.completed, t1);
+    assert.equal(s.overallFirstObservedAt.in_progress, t0);
+  });
+
+  void test('timeline is bounded', () => {
+    let s = initialState(BATCH_ID, CREATED);
+    s = {
+      ...s,
+      timeline: Array.from({ length: MAX_TIMELINE }, (_, i) => ({
+        at: i,
+        phase: 'overall' as const,
+        from: null,
+        to: 'x',
+        source: 'status' as const,
+      })),
+    };
+    s = run(happyPath(), s);
+    assert.equal(s.timeline.length, MAX_TIMELINE);
+    assert.equal(s.timeline.at(-1)?.to, 'completed');
+  });
+
+  void test('ETA is sensible on a steady scraping rate', (t) => {
+    // 100 URLs at 1 URL per 3 s, polled every 10 s for 100 s: ~200 s of scraping left, then the later phases.
+    let s = initialState(BATCH_ID, CREATED);
+    for (let sec = 0; sec <= 100; sec += 10) {
+      const snap = snapshot({
+        scraping: { state: 'started', succeeded: Math.floor(sec / 3), failed: 0, startedAt: CREATED },
+        source: { kind: sec === 0 ? 'create' : 'status' },
+      });
+      s = applySnapshot(s, snap, CREATED + sec * 1_000);
+    }
+    const p = progressOf(s, CREATED + 100_000);
+    assert.equal(p.etaBasis, 'rate');
+    // scraping 300 s in total → analyzing ~2 s and enriching ~1,295 s by the typical ratio.
+    const expected = 200_000 + 2_000 + 1_295_000;
+    t.diagnostic(`etaMs=${p.etaMs} expected≈${expected} percent=${p.percent}`);
+    assert.ok(p.etaMs !== null && Math.abs(p.etaMs - expected) / expected < 0.05, `eta ${p.etaMs}`);
+    assert.equal(p.etaAt, CREATED + 100_000 + (p.etaMs ?? 0));
+    assert.ok(Math.abs((p.phases.scraping.percent ?? 0) - 33) < 1);
+    assert.ok(p.percent > 5 && p.percent < 8, `percent ${p.percent}`); // 0.19 × 33 %
+    // Time passing without new counts eats into the estimate.
+    const later = progressOf(s, CREATED + 150_000);
+    assert.ok(later.etaMs !== null && p.etaMs !== null && later.etaMs < p.etaMs);
+  });
+
+  void test('ETA falls back to typical durations when counts do not move, and is null when unknown', () => {
+    const s = run([
+      snapshot({
+        totalUrls: null,
+        scraping: { state: 'started', submitted: null, valid: null, succeeded: null, failed: null },
+        source: { kind: 'create' },
+      }),
+    ]);
+    assert.equal(progressOf(s, CREATED + 1_000).etaMs, null);
+    // In async enrichment the counts stay 0 until the end: typical ratio to the measured scraping duration.
+    const inEnrich = run(happyPath().slice(0, 5));
+    const p = progressOf(inEnrich, CREATED + 4_000 + 600_000);
+    assert.equal(p.etaBasis, 'typical');
+    assert.ok(p.etaMs !== null && Math.abs(p.etaMs - (1_295_000 - 600_000)) < 5_000, `eta ${p.etaMs}`);
+    // Past the typical estimate, the ETA is unknown rather than "any moment now" forever.
+    assert.equal(progressOf(inEnrich, CREATED + 4_000 + 2_000_000).etaMs, null);
+  });
+
+  void test('stalled flag: no progress for the stall timeout', () => {
+    const s = run(happyPath().slice(0, 2));
+    const last = s.lastProgressAt ?? 0;
+    assert.equal(progressOf(s, last + 59_000, { stallTimeoutMs: 60_000 }).stalled, false);
+    const p = progressOf(s, last + 61_000, { stallTimeoutMs: 60_000 });
+    assert.equal(p.stalled, true);
+    assert.equal(p.noProgressForMs, 61_000);
+    // Same snapshot again is not progress; new counts are.
+    const same = applySnapshot(s, { ...happyPath()[1]!, source: { kind: 'status' } }, last + 61_000);
+    assert.equal(progressOf(same, last + 61_000, { stallTimeoutMs: 60_000 }).stalled, true);
+    const moved = applySnapshot(s, snapshot({ scraping: { state: 'started', succeeded: 5 } }), last + 61_000);
+    assert.equal(progressOf(moved, last + 62_000, { stallTimeoutMs: 60_000 }).stalled, false);
+    // A terminal batch is never stalled.
+    const done = run(happyPath());
+    assert.equal(progressOf(done, CREATED + 10 * 3_600_000, { stallTimeoutMs: 60_000 }).stalled, false);
+    // Before any snapshot, the clock runs from the start of tracking.
+    assert.equal(
+      progressOf(initialState(BATCH_ID, CREATED), CREATED + 61_000, { stallTimeoutMs: 60_000 }).stalled,
+      true,
+    );
+  });
+
+  void test('poll stats: calls, errors by type, last error', () => {
+    let s = initialState(BATCH_ID, CREATED);
+    s = recordPoll(s, CREATED + 1_000);
+    s = recordPollError(s, 'RateLimited', '429 on GET /v1/batches-airops/batch_test', CREATED + 2_000);
+    s = recordPollError(s, 'RateLimited', 'again', CREATED + 3_000);
+    s = recordPollError(s, '__proto__', 'hostile type name', CREATED + 4_000);
+    assert.equal(s.stats.calls, 4);
+    assert.equal(s.stats.errors, 3);
+    assert.equal(s.stats.errorsByType.RateLimited, 2);
+    assert.equal(Object.getOwnPropertyDescriptor(s.stats.errorsByType, '__proto__')?.value, 1);
+    assert.equal(Object.getPrototypeOf(s.stats.errorsByType), Object.prototype);
+    assert.deepEqual(s.stats.lastError, { type: '__proto__', message: 'hostile type name', at: CREATED + 4_000 });
+    assert.equal(s.stats.lastPolledAt, CREATED + 4_000);
+    assert.deepEqual(outcomeOf(s, CREATED).pollStats, s.stats);
+  });
+
+  void test('JSON round-trip of state, progress and outcome equals the original', () => {
+    let s = initialState(BATCH_ID, CREATED);
+    const states: TrackerState[] = [s];
+    for (const [i, snap] of [...happyPath(), ...happyPath()].entries()) {
+      s = applySnapshot(s, snap, CREATED + i * 1_000);
+      s = i % 3 === 0 ? recordPollError(s, 'Timeout', 'slow', CREATED + i) : recordPoll(s, CREATED + i);
+      states.push(s);
+    }
+    s = applySnapshot(s, snapshot({ enriching: { state: 'cancelled' } }), CREATED + 99_000);
+    states.push(s);
+    for (const st of [...states, run(skipPath()), run(scrapingFailedPath())]) {
+      assert.deepEqual(JSON.parse(JSON.stringify(st)), st);
+      assert.deepEqual(structuredClone(st), st);
+      const p = progressOf(st, CREATED + 5_000);
+      assert.deepEqual(JSON.parse(JSON.stringify(p)), p);
+      const o = outcomeOf(st, CREATED + 5_000);
+      assert.deepEqual(JSON.parse(JSON.stringify(o)), o);
+      // Continue-as-new carries JSON: reducing on from the round-tripped state gives the same result.
+      const snap = happyPath()[6]!;
+      assert.deepEqual(
+        applySnapshot(JSON.parse(JSON.stringify(st)) as TrackerState, snap, CREATED + 7_000),
+        applySnapshot(st, snap, CREATED + 7_000),
+      );
+    }
+  });
+});
