@@ -101,7 +101,7 @@ export interface TrackerState {
   overallFirstObservedAt: Partial<Record<KnownOverallStatus, number>>;
   /** First phase not finished; null only when the batch is terminal. */
   currentPhase: PhaseName | null;
-  /** The phase a failed batch failed in: a `failed` phase, else the phase current when overall turned `failed`. */
+  /** The phase a failed batch failed in: a `failed` phase, else the first phase not finished when it failed. */
   failedPhase: PhaseName | null;
   phases: PhaseTracks;
   totalUrls: number | null;
@@ -561,7 +561,6 @@ export function applySnapshot(state: TrackerState, snap: BatchSnapshot, now: num
   // Overall: rank order, terminal final. A failed phase fails the batch (spec §1 rule), even if `overall` lags.
   let overall = state.overall;
   let failedPhase = state.failedPhase;
-  const previousCurrent = state.currentPhase;
   const knownOverall = asKnownOverall(snap.overall);
   if (knownOverall === null) unknown.push(`overall=${snap.overall}`);
   let nextOverall: KnownOverallStatus | null = overall;
@@ -581,7 +580,8 @@ export function applySnapshot(state: TrackerState, snap: BatchSnapshot, now: num
   const overallFirstObservedAt = { ...state.overallFirstObservedAt };
   if (overall !== null && overallFirstObservedAt[overall] === undefined) overallFirstObservedAt[overall] = now;
   if (overall === 'failed' && failedPhase === null) {
-    failedPhase = PHASE_ORDER.find((p) => phases[p].state === 'failed') ?? previousCurrent;
+    // No phase says `failed` (analyzing has no failure event): blame the first phase not finished.
+    failedPhase = PHASE_ORDER.find((p) => phases[p].state === 'failed') ?? deriveCurrentPhase('in_progress', phases);
   }
 
   const next: TrackerState = {

@@ -182,6 +182,9 @@ void describe('lifecycle: canonical paths', () => {
     assert.equal(s.overall, 'failed');
     assert.equal(s.failedPhase, 'analyzing');
     assert.equal(s.phases.analyzing.state, 'started');
+    // Same when one poll shows both the move into analyzing and the failure.
+    const onePoll = run([create!, derive(sDone!, { overall: 'failed', source: { kind: 'status' } })]);
+    assert.equal(onePoll.failedPhase, 'analyzing');
   });
 
   void test('terminal overall wins over lagging phases', () => {

@@ -1,0 +1,129 @@
+// The adaptive poll schedule against a fake reference lifecycle: pure function calls, no Temporal, no real time.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { applySnapshot, initialState, isTerminal, recordPoll, type TrackerState } from '../../workflows/lifecycle';
+import { DEFAULT_POLL_SCHEDULE, nextPollDelay, type PollScheduleOptions } from '../../workflows/schedule';
+import {
+  BATCH_ID,
+  CREATED,
+  REFERENCE,
+  happyPath,
+  referenceStatusAt,
+  referenceTransitions,
+  type ReferenceLifecycle,
+} from './snapshot-builder';
+
+interface SimResult {
+  calls: number;
+  lags: Array<{ transition: string; lagMs: number }>;
+  delays: number[];
+  state: TrackerState;
+}
+
+/** Create at t=0, then poll only (no webhooks: the worst case) on the schedule until terminal. */
+function simulate(ref: ReferenceLifecycle, opts: PollScheduleOptions = DEFAULT_POLL_SCHEDULE): SimResult {
+  let state = applySnapshot(initialState(BATCH_ID, CREATED), referenceStatusAt(ref, 0, 'create'), CREATED);
+  let t = 0;
+  const delays: number[] = [];
+  while (!isTerminal(state)) {
+    assert.ok(delays.length < 1_000, 'runaway schedule');
+    const delay = nextPollDelay(state, CREATED + t, opts);
+    delays.push(delay);
+    t += delay;
+    state = recordPoll(state, CREATED + t);
+    state = applySnapshot(state, referenceStatusAt(ref, t), CREATED + t);
+  }
+  const lags = referenceTransitions(ref).map((tr) => {
+    // firstObservedAt = first time we saw the phase at this state or beyond: exactly the detection time.
+    const seen =
+      tr.phase === 'overall'
+        ? state.overallFirstObservedAt.completed
+        : state.phases[tr.phase as 'scraping' | 'analyzing' | 'enriching'].firstObservedAt[
+            tr.state as 'started' | 'completed' | 'skipped'
+          ];
+    assert.ok(seen !== undefined, `${tr.phase}.${tr.state} never observed`);
+    return { transition: `${tr.phase}.${tr.state}`, lagMs: seen - CREATED - tr.at };
+  });
+  return { calls: state.stats.calls, lags, delays, state };
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+
+const fmt = (r: SimResult): string =>
+  `calls=${r.calls} p50=${(median(r.lags.map((l) => l.lagMs)) / 1000).toFixed(1)}s max=${(
+    Math.max(...r.lags.map((l) => l.lagMs)) / 1000
+  ).toFixed(1)}s | ${r.lags.map((l) => `${l.transition}=${(l.lagMs / 1000).toFixed(1)}s`).join(' ')}`;
+
+void describe('nextPollDelay', () => {
+  void test('reference lifecycle (scraping 300 s, analyzing 2 s, enriching 1,295 s): ≤ 40 calls, lag p50 ≤ 10 s, max ≤ 60 s', (t) => {
+    const r = simulate(REFERENCE);
+    t.diagnostic(`reference: ${fmt(r)}`);
+    t.diagnostic(
+      `poll times (s): ${r.delays
+        .reduce<number[]>((acc, d) => [...acc, (acc.at(-1) ?? 0) + d / 1000], [])
+        .map((x) => x.toFixed(0))
+        .join(',')}`,
+    );
+    assert.ok(r.calls <= 40, `calls ${r.calls}`);
+    const lags = r.lags.map((l) => l.lagMs);
+    assert.ok(lags.every((l) => l >= 0));
+    assert.ok(median(lags) <= 10_000, `p50 ${median(lags)}`);
+    assert.ok(Math.max(...lags) <= 60_000, `max ${Math.max(...lags)}`);
+    assert.equal(r.state.overall, 'completed');
+  });
+
+  void test('variants off the reference: lag never above the max interval; figures printed', (t) => {
+    // The enrichment estimate is a typical ratio to scraping, exact on the reference by construction:
+    // these show what happens when the batch does not follow it.
+    const variants: Array<[string, ReferenceLifecycle]> = [
+      ['enrichment skipped', { ...REFERENCE, skipEnrichment: true }],
+      ['enriching 0.9x', { ...REFERENCE, enrichingMs: 1_165_500 }],
+      ['enriching 1.1x', { ...REFERENCE, enrichingMs: 1_424_500 }],
+      ['enriching 2x', { ...REFERENCE, enrichingMs: 2_590_000 }],
+      ['scraping 1.5x', { ...REFERENCE, scrapingMs: 450_000 }],
+      ['1000 URLs, scraping 1,200 s', { ...REFERENCE, urls: 1_000, scrapingMs: 1_200_000 }],
+    ];
+    for (const [name, ref] of variants) {
+      const r = simulate(ref);
+      t.diagnostic(`${name}: ${fmt(r)}`);
+      assert.ok(Math.max(...r.lags.map((l) => l.lagMs)) <= DEFAULT_POLL_SCHEDULE.maxIntervalMs, name);
+      // Calls stay within a constant of the unavoidable duration/maxInterval.
+      const total = ref.scrapingMs + ref.analyzingMs + (ref.skipEnrichment ? 0 : ref.enrichingMs);
+      assert.ok(r.calls <= total / DEFAULT_POLL_SCHEDULE.maxIntervalMs + 20, `${name}: ${r.calls} calls`);
+    }
+  });
+
+  void test('always within [min, max], whatever the state and time', () => {
+    const opts = { minIntervalMs: 500, maxIntervalMs: 30_000 };
+    const snaps = happyPath();
+    let s = initialState(BATCH_ID, CREATED);
+    const states: TrackerState[] = [s];
+    for (const [i, snap] of snaps.entries()) states.push((s = applySnapshot(s, snap, CREATED + i * 150_000)));
+    for (const st of states) {
+      for (const dt of [-5_000, 0, 1, 999, 60_000, 3_600_000, 10 * 86_400_000]) {
+        const d = nextPollDelay(st, CREATED + dt, opts);
+        assert.ok(Number.isInteger(d) && d >= opts.minIntervalMs && d <= opts.maxIntervalMs, `${d}`);
+      }
+    }
+  });
+
+  void test('frequent after create and in analyzing, sparse in the middle of a long enrichment', () => {
+    const opts = DEFAULT_POLL_SCHEDULE;
+    const created = applySnapshot(initialState(BATCH_ID, CREATED), referenceStatusAt(REFERENCE, 0, 'create'), CREATED);
+    assert.equal(nextPollDelay(created, CREATED, opts), opts.minIntervalMs);
+    const analyzing = applySnapshot(created, referenceStatusAt(REFERENCE, 300_500), CREATED + 300_500);
+    assert.equal(analyzing.currentPhase, 'analyzing');
+    assert.equal(nextPollDelay(analyzing, CREATED + 300_500, opts), opts.minIntervalMs);
+    const enriching = applySnapshot(analyzing, referenceStatusAt(REFERENCE, 303_000), CREATED + 303_000);
+    assert.equal(enriching.currentPhase, 'enriching');
+    assert.equal(nextPollDelay(enriching, CREATED + 303_000, opts), opts.minIntervalMs); // right after a transition
+    assert.equal(nextPollDelay(enriching, CREATED + 900_000, opts), opts.maxIntervalMs); // mid-phase
+    // Near the estimated end (~1,597 s) the schedule aims just past it instead of waiting the full max.
+    const near = nextPollDelay(enriching, CREATED + 1_580_000, opts);
+    assert.ok(near > 15_000 && near < 25_000, `${near}`);
+  });
+});
