@@ -198,6 +198,7 @@ export const PHASE_ORDER: readonly PhaseName[] = ['scraping', 'analyzing', 'enri
 export const MAX_TIMELINE = 100;
 export const MAX_SAMPLES = 20;
 export const MAX_UNKNOWN_VALUES = 20;
+export const MAX_UNKNOWN_VALUE_LENGTH = 64;
 export const MAX_SEEN_EVENTS = 50;
 export const DEFAULT_STALL_TIMEOUT_MS = 30 * 60_000;
 
@@ -280,6 +281,16 @@ function sumOrNull(a: number | null, b: number | null): number | null {
 function pushBounded<T>(list: readonly T[], items: readonly T[], cap: number): T[] {
   const out = [...list, ...items];
   return out.length > cap ? out.slice(out.length - cap) : out;
+}
+
+/** Strings from untrusted webhook bodies end up in workflow history: keep them short (as olostep/normalize.ts). */
+function clip(value: string): string {
+  return value.length > MAX_UNKNOWN_VALUE_LENGTH ? `${value.slice(0, MAX_UNKNOWN_VALUE_LENGTH)}…` : value;
+}
+
+/** `path=value` as olostep/normalize.ts writes it (same truncation), so both sources dedupe to one entry. */
+function unknownEntry(path: string, value: string): string {
+  return `${path}=${clip(value)}`;
 }
 
 function addUnknown(list: readonly string[], values: readonly string[]): string[] {
@@ -506,13 +517,13 @@ export function applySnapshot(state: TrackerState, snap: BatchSnapshot, now: num
 
   if (snap.batchId !== state.batchId) {
     // A misrouted snapshot must not corrupt this batch's state; surface it instead of crashing the workflow.
-    return { ...state, unknownValues: addUnknown(state.unknownValues, [`batchId=${snap.batchId}`]) };
+    return { ...state, unknownValues: addUnknown(state.unknownValues, [unknownEntry('batchId', snap.batchId)]) };
   }
 
   if (event !== null) {
     stats = { ...stats, webhookEvents: stats.webhookEvents + 1 };
     // Retries may or may not change `timestamp` (spec §3), so the fingerprint leaves sentAt out.
-    const key = `${event}#${fingerprint(stableStringify({ ...snap, source: { kind, event } }))}`;
+    const key = `${clip(event)}#${fingerprint(stableStringify({ ...snap, source: { kind, event } }))}`;
     if (seenEvents.includes(key)) {
       return { ...state, stats: { ...stats, duplicateEvents: stats.duplicateEvents + 1 } };
     }
@@ -528,10 +539,12 @@ export function applySnapshot(state: TrackerState, snap: BatchSnapshot, now: num
   }
 
   const unknown: string[] = [...snap.unknownValues];
-  if (event !== null && !KNOWN_EVENTS.includes(shortEventName(event))) unknown.push(`event=${event}`);
+  if (event !== null && !KNOWN_EVENTS.includes(shortEventName(event))) unknown.push(unknownEntry('object', event));
   const timeline: TimelineEntry[] = [];
   const entry = (phase: TimelinePhase, from: string | null, to: string): TimelineEntry =>
-    event === null ? { at: now, phase, from, to, source: kind } : { at: now, phase, from, to, source: kind, event };
+    event === null
+      ? { at: now, phase, from, to, source: kind }
+      : { at: now, phase, from, to, source: kind, event: clip(event) };
   let progressed = false;
 
   // Phases: state by rank (terminal final), counts by max, API timestamps/errors first non-null wins.
@@ -541,7 +554,7 @@ export function applySnapshot(state: TrackerState, snap: BatchSnapshot, now: num
     const incoming = snap[phase];
     const known = asKnownState(phase, incoming.state);
     if (known === null) {
-      unknown.push(`${phase}.state=${incoming.state}`);
+      unknown.push(unknownEntry(`${phase}.state`, incoming.state));
     } else if (phaseRank(known) > phaseRank(track.state)) {
       timeline.push(entry(phase, track.state, known));
       track.state = known;
@@ -562,7 +575,7 @@ export function applySnapshot(state: TrackerState, snap: BatchSnapshot, now: num
   let overall = state.overall;
   let failedPhase = state.failedPhase;
   const knownOverall = asKnownOverall(snap.overall);
-  if (knownOverall === null) unknown.push(`overall=${snap.overall}`);
+  if (knownOverall === null) unknown.push(unknownEntry('overall', snap.overall));
   let nextOverall: KnownOverallStatus | null = overall;
   if (overallRank(overall) < 2) {
     if (knownOverall !== null && overallRank(knownOverall) > overallRank(nextOverall)) nextOverall = knownOverall;

@@ -4,6 +4,7 @@ import type { BatchSnapshot } from '../../olostep/snapshot';
 import {
   MAX_TIMELINE,
   MAX_UNKNOWN_VALUES,
+  MAX_UNKNOWN_VALUE_LENGTH,
   applySnapshot,
   initialState,
   isTerminal,
@@ -333,13 +334,15 @@ void describe('lifecycle: monotonic merge', () => {
     assert.deepEqual([...s.unknownValues].sort(), [
       'analyzing.fields_to_enrich.mood=3',
       'enriching.state=cancelled',
-      'event=event.batch.airops.enriching_planned',
+      'object=event.batch.airops.enriching_planned',
       'overall=paused',
     ]);
     for (let i = 0; i < 50; i++)
       s = applySnapshot(s, snapshot({ scraping: { state: `weird_${i}` } }), CREATED + 10_000 + i);
     assert.equal(s.unknownValues.length, MAX_UNKNOWN_VALUES);
     assert.equal(s.unknownValues.at(-1), 'scraping.state=weird_49');
+    const long = applySnapshot(s, snapshot({ enriching: { state: 'x'.repeat(10_000) } }), CREATED + 20_000);
+    assert.equal(long.unknownValues.at(-1), `enriching.state=${'x'.repeat(MAX_UNKNOWN_VALUE_LENGTH)}…`);
     // `skipped` is only known for enriching.
     const t = applySnapshot(initialState(BATCH_ID, CREATED), snapshot({ scraping: { state: 'skipped' } }), CREATED);
     assert.equal(t.phases.scraping.state, null); // never seen in a known state
