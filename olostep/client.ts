@@ -394,7 +394,8 @@ export class OlostepClient {
     const cause = new Error(message);
     cause.name = err instanceof Error ? err.name : 'Error';
     if (code !== null) Object.assign(cause, { code });
-    const base = { method, path, status: null, code, cause };
+    // `code` stays the API's error code (none here); the system code is in the reason and on `cause.code`.
+    const base = { method, path, status: null, code: null, cause };
 
     if (timedOut || code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
       return new TimeoutError({ ...base, reason: `no complete response within ${timeoutMs} ms`, timeoutMs });

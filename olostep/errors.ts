@@ -84,7 +84,9 @@ export class OlostepError extends Error {
   /** A plain, JSON-safe view (Error's own `message`/`name` are not enumerable, so JSON.stringify would drop them). */
   toJSON(): Record<string, unknown> {
     const out: Record<string, unknown> = { name: this.name, message: this.message };
-    for (const [k, v] of Object.entries(this)) out[k] = k === 'cause' ? describeCause(v) : v;
+    for (const [k, v] of Object.entries(this)) out[k] = v;
+    // `cause` is an own but non-enumerable property; include it in its sanitized, plain form.
+    if (this.cause !== undefined) out.cause = describeCause(this.cause);
     return out;
   }
 }
