@@ -121,6 +121,12 @@ export interface SimulatorHandle {
 /** A control-API call that cannot be honoured (unknown batch, wrong clock mode, too late to re-script...). */
 export class SimulatorControlError extends Error {
   override readonly name = 'SimulatorControlError';
+  /** HTTP status the /_sim API answers with: 404 for an unknown batch, 409 otherwise. */
+  readonly status: 404 | 409;
+  constructor(message: string, status: 404 | 409 = 409) {
+    super(message);
+    this.status = status;
+  }
 }
 
 /** An in-process createBatch() body that the HTTP endpoint would answer with 400. */
@@ -281,7 +287,7 @@ class Simulator {
 
   private mustGet(batchId: string): BatchRecord {
     const rec = this.batches.get(batchId);
-    if (!rec) throw new SimulatorControlError(`No batch ${batchId}`);
+    if (!rec) throw new SimulatorControlError(`No batch ${batchId}`, 404);
     return rec;
   }
 
@@ -712,6 +718,9 @@ class Simulator {
               }
             : {}),
         });
+      }
+      if (err instanceof SimulatorControlError && err.status === 404) {
+        return this.sendJson(res, 404, { error_code: 'not_found', error_message: err.message });
       }
       if (err instanceof SimulatorControlError || err instanceof RangeError) {
         return this.sendJson(res, 409, { error_code: 'control_error', error_message: err.message });

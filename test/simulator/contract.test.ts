@@ -36,8 +36,8 @@ before(() => {
   closed = loadOpenApi({ closed: true });
 });
 
-describe('OpenAPI conversion', () => {
-  test('the documented examples validate, closed, against their own response schemas', () => {
+void describe('OpenAPI conversion', () => {
+  void test('the documented examples validate, closed, against their own response schemas', () => {
     const doc = open.doc as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
     let checked = 0;
     for (const [route, methods] of Object.entries(doc.paths)) {
@@ -53,7 +53,7 @@ describe('OpenAPI conversion', () => {
     assert.equal(checked, 3);
   });
 
-  test('nullable, enums and closed objects are enforced', () => {
+  void test('nullable, enums and closed objects are enforced', () => {
     const name = 'BatchDetailResponse';
     assert.deepEqual(open.validate('ScrapingStatus', { state: 'started', started_at: null, error: null }), []);
     assert.notDeepEqual(open.validate(name, { status: 'cancelled' }), []);
@@ -83,7 +83,7 @@ const CASES: ScenarioCase[] = [
   { name: 'sync mode (batch_mode false)', script: { scenario: 'happy', batchMode: false }, outcome: 'completed' },
 ];
 
-describe('every response validates in every scenario', () => {
+void describe('every response validates in every scenario', () => {
   let sim: SimulatorHandle;
   let receiver: Receiver;
   before(async () => {
@@ -100,7 +100,7 @@ describe('every response validates in every scenario', () => {
   const itemsSchema = () => responseSchemaName(open.doc, '/v1/batches-airops/{batch_id}/items', 'get', '200');
 
   for (const c of CASES) {
-    test(c.name, async () => {
+    void test(c.name, async () => {
       sim.scriptNextBatch(c.script);
       const before = receiver.received.length;
       const { id, res } = await createBatch(sim, {
@@ -156,7 +156,7 @@ describe('every response validates in every scenario', () => {
     });
   }
 
-  test('error bodies validate: 400, 401, 404, 405, 409, 422, 429 and 500 (AirOps format)', async () => {
+  void test('error bodies validate: 400, 401, 404, 405, 409, 422, 429 and 500 (AirOps format)', async () => {
     const bad = await request(sim, 'POST', '/v1/batches-airops', { body: { items: [] } });
     assert.equal(bad.status, 400);
     assertValid(responseSchemaName(open.doc, '/v1/batches-airops', 'post', '400'), bad.json, '400');

@@ -112,7 +112,7 @@ const CASES: Case[] = [
   { name: 'one URL', sequence: 'happy', script: { scenario: 'happy' }, n: 1 },
 ];
 
-describe('lifecycle per scenario (manual clock)', () => {
+void describe('lifecycle per scenario (manual clock)', () => {
   let sim: SimulatorHandle;
   before(async () => {
     sim = await startManual();
@@ -120,7 +120,7 @@ describe('lifecycle per scenario (manual clock)', () => {
   after(() => sim.close());
 
   for (const c of CASES) {
-    test(c.name, async () => {
+    void test(c.name, async () => {
       sim.scriptNextBatch(c.script);
       const { id, res } = await createBatch(sim, { items: items(c.n), brands: ['Acme', 'Globex'] });
       const created = res.json as { created: number; status: { scraping: { state: string } } };
@@ -211,7 +211,7 @@ describe('lifecycle per scenario (manual clock)', () => {
     });
   }
 
-  test('phase timings follow the reference lifecycle: scraping 300 s, analyzing 2 s, enriching 1,295 s', async () => {
+  void test('phase timings follow the reference lifecycle: scraping 300 s, analyzing 2 s, enriching 1,295 s', async () => {
     sim.scriptNextBatch({ scenario: 'happy' });
     const { id } = await createBatch(sim, { items: items(10) });
     const t = sim.groundTruth(id).final;
@@ -221,7 +221,7 @@ describe('lifecycle per scenario (manual clock)', () => {
     assert.equal(t.enriching.llm?.completion_time_ms, 1_295_000);
   });
 
-  test('durations, rates and failing custom_ids are configurable per batch', async () => {
+  void test('durations, rates and failing custom_ids are configurable per batch', async () => {
     sim.scriptNextBatch({
       durations: { scrapingMs: 10_000, analyzingMs: 500, enrichSubmitMs: 100, enrichingMs: 20_000 },
       needsEnrichmentRate: 1,
@@ -244,7 +244,7 @@ describe('lifecycle per scenario (manual clock)', () => {
     assert.equal(byId['item-2']?.status === 'failed' && byId['item-2'].failed_stage, 'enriching');
   });
 
-  test('scenario from metadata sim_* keys; bad sim_* values are validation errors', async () => {
+  void test('scenario from metadata sim_* keys; bad sim_* values are validation errors', async () => {
     const { id } = await createBatch(sim, {
       items: items(3),
       metadata: { sim_scenario: 'llm_batch_expired', sim_scraping_ms: 1000, sim_enriching_ms: '5000' },
@@ -272,7 +272,7 @@ describe('lifecycle per scenario (manual clock)', () => {
     );
   });
 
-  test('precedence: default < next-batch script < metadata < scriptBatch', async () => {
+  void test('precedence: default < next-batch script < metadata < scriptBatch', async () => {
     sim.setDefaultScript({ scenario: 'scraping_failed' });
     try {
       const a = await createBatch(sim, { items: items(2) });
@@ -297,8 +297,8 @@ describe('lifecycle per scenario (manual clock)', () => {
   });
 });
 
-describe('determinism', () => {
-  test('same seed and input → same ids and ground truth; another seed → different outcomes', async () => {
+void describe('determinism', () => {
+  void test('same seed and input → same ids and ground truth; another seed → different outcomes', async () => {
     const run = async (seed: number) => {
       const sim = await startManual({ seed });
       try {
@@ -327,7 +327,7 @@ describe('determinism', () => {
     assert.deepEqual(await withSeed(1), await withSeed(2));
   });
 
-  test('10,000 URLs: create and GETs stay cheap', async () => {
+  void test('10,000 URLs: create and GETs stay cheap', async () => {
     const sim = await startManual();
     try {
       const started = performance.now();
@@ -337,8 +337,8 @@ describe('determinism', () => {
       const t0 = performance.now();
       for (let i = 0; i < 50; i++) await request(sim, 'GET', `/v1/batches-airops/${id}`);
       const perGet = (performance.now() - t0) / 50;
-      assert.ok(createMs < 3_000, `create of 10,000 items took ${createMs.toFixed(0)} ms`);
-      assert.ok(perGet < 20, `GET status took ${perGet.toFixed(2)} ms`);
+      assert.ok(createMs < 15_000, `create of 10,000 items took ${createMs.toFixed(0)} ms`);
+      assert.ok(perGet < 100, `GET status took ${perGet.toFixed(2)} ms`);
       await sim.clock.advance(3_600_000);
       const list = (await request(sim, 'GET', `/v1/batches-airops/${id}/items`)).json as ItemsFinalResponse;
       assert.equal(list.items.length, 10_000);
@@ -348,8 +348,8 @@ describe('determinism', () => {
   });
 });
 
-describe('real clock', () => {
-  test('virtual time = start + elapsed × timeScale; a batch completes in scaled wall time', async () => {
+void describe('real clock', () => {
+  void test('virtual time = start + elapsed × timeScale; a batch completes in scaled wall time', async () => {
     const { startSimulator } = await import('../../simulator/server');
     const sim = await startSimulator({ timeScale: 20_000, startTime: T0, apiKey: 'k' });
     try {

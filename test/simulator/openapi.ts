@@ -123,5 +123,6 @@ export function responseSchemaName(doc: JsonObject, route: string, method: strin
   const response = (op.responses as JsonObject)[status] as JsonObject | undefined;
   if (!response) throw new Error(`${method.toUpperCase()} ${route} documents no ${status} response`);
   const ref = (((response.content as JsonObject)['application/json'] as JsonObject).schema as JsonObject).$ref;
-  return String(ref).replace('#/components/schemas/', '');
+  if (typeof ref !== 'string') throw new Error(`${method.toUpperCase()} ${route} ${status} has no $ref schema`);
+  return ref.replace('#/components/schemas/', '');
 }
