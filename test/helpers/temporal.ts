@@ -1,0 +1,63 @@
+// Real Temporal servers for test suites: the time-skipping Java test server and the Temporal CLI dev server,
+// both launched through `server.executable = { type: 'existing-path' }` from what `npm run provision` installed.
+// A missing server is an error naming the fix, never a skip.
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/contract';
+import { devServerExecutable, sdkExecutable, testServerExecutable } from '../../scripts/temporal-servers';
+
+// Worker lifecycle chatter drowns test output; warnings and errors still show. TEST_LOG_LEVEL=INFO for more.
+try {
+  Runtime.install({ logger: new DefaultLogger((process.env.TEST_LOG_LEVEL as 'INFO' | undefined) ?? 'WARN') });
+} catch {
+  // already installed by another helper in this process
+}
+
+/** A time-skipping environment on the Java test server (one JVM per call; ~0.3 s start with the CDS archive). */
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const exe = testServerExecutable();
+  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: sdkExecutable(exe) } });
+}
+
+export interface DevServerEnvOptions {
+  /** Persist to this SQLite file (for restart tests); in-memory otherwise. */
+  dbFilename?: string;
+  /** Start the Web UI on this port (browser tests). */
+  uiPort?: number;
+  namespace?: string;
+}
+
+/** A dev-server environment (real server, SQLite) with the project's custom search attributes registered. */
+export async function createDevServerEnv(opts: DevServerEnvOptions = {}): Promise<TestWorkflowEnvironment> {
+  const exe = devServerExecutable();
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: sdkExecutable(exe),
+      ip: '127.0.0.1',
+      searchAttributes: ALL_SEARCH_ATTRIBUTES,
+      ...(opts.dbFilename ? { dbFilename: opts.dbFilename } : {}),
+      ...(opts.uiPort ? { ui: true, uiPort: opts.uiPort } : {}),
+      ...(opts.namespace ? { namespace: opts.namespace } : {}),
+    },
+  });
+}
+
+const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
+
+/** Bundles a workflows module once per test process (webpack is the slow part of a worker start). */
+export function workflowBundle(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
+  let b = bundles.get(workflowsPath);
+  if (!b) {
+    b = bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+    bundles.set(workflowsPath, b);
+  }
+  return b;
+}
+
+const noop = () => undefined;
+const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
+
+/** A unique task queue per test, so tests sharing a server never steal each other's tasks. */
+export function uniqueTaskQueue(prefix = 'test'): string {
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
