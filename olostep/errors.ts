@@ -165,8 +165,11 @@ export class RateLimitedError extends OlostepError {
  */
 export class ServerError extends OlostepError {
   declare readonly name: 'ServerError';
-  constructor(init: OlostepErrorInit) {
+  /** From `Retry-After` when the server sent one (common on 503), else null. */
+  readonly retryAfterMs: number | null;
+  constructor(init: OlostepErrorInit & { retryAfterMs?: number | null }) {
     super(init, true);
+    this.retryAfterMs = init.retryAfterMs ?? null;
   }
 }
 

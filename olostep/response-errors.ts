@@ -187,8 +187,8 @@ export function errorFromResponse(res: ErrorResponse): OlostepError {
   if (s === 403) return new ForbiddenError(init);
   if (s === 404) return new NotFoundError(init);
   if (s === 409) return new ConflictError(init);
-  if (s === 429)
-    return new RateLimitedError({ ...init, retryAfterMs: parseRetryAfter(res.header('retry-after'), res.nowMs) });
-  if (s >= 500 && s <= 599) return new ServerError(init);
+  const retryAfterMs = parseRetryAfter(res.header('retry-after'), res.nowMs);
+  if (s === 429) return new RateLimitedError({ ...init, retryAfterMs });
+  if (s >= 500 && s <= 599) return new ServerError({ ...init, retryAfterMs });
   return new UnexpectedStatusError(init);
 }

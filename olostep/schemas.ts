@@ -399,12 +399,14 @@ export const StatusField = z.union([z.string(), WorkflowStatus]);
 export type StatusField = z.infer<typeof StatusField>;
 
 // Fields every status-bearing body may carry; top-level phases are documented for GET only, tolerated on all.
+// `status` is optional on create and GET: the overall status can be derived from the phases (spec §5.4), and
+// rejecting a create response for lacking it would invite a retry that creates a second batch.
 const batchBodyShape = {
   id: z.string().min(1),
   object: z.string().optional(),
   total_urls: Count,
   batch_mode: z.boolean().nullable().optional(),
-  status: StatusField,
+  status: StatusField.optional(),
   scraping: ScrapingStatus.nullable().optional(),
   analyzing: AnalyzingStatus.nullable().optional(),
   enriching: EnrichingStatus.nullable().optional(),
@@ -437,6 +439,7 @@ export const WebhookPayload = z.looseObject({
     if (problem !== null) ctx.issues.push({ code: 'custom', input: ctx.value, message: problem });
   }),
   object: z.string().min(1),
+  status: StatusField,
   created: Timestamp,
   created_at: Timestamp,
   timestamp: Timestamp,

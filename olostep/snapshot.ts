@@ -61,9 +61,7 @@ export interface EnrichingPhase {
 
 /** Where a snapshot came from: which endpoint/shape, and for webhooks which event. */
 export type SnapshotSource =
-  | { kind: 'create' }
-  | { kind: 'status' }
-  | { kind: 'webhook'; event: string; sentAt: number | null };
+  { kind: 'create' } | { kind: 'status' } | { kind: 'webhook'; event: string; sentAt: number | null };
 
 export interface BatchSnapshot {
   batchId: string;
@@ -79,7 +77,11 @@ export interface BatchSnapshot {
   analyzing: AnalyzingPhase;
   enriching: EnrichingPhase;
   source: SnapshotSource;
-  /** Enum strings this client does not know (e.g. `enriching.state: "cancelled"`), as `path=value`. */
+  /**
+   * Enum strings this client does not know (e.g. `enriching.state: "cancelled"`), as `path=value`
+   * (`enriching.state=cancelled`, values clipped to 64 chars, at most 20 entries). A phase sent without a state
+   * is normalized to `pending` and recorded as `scraping.state=(missing)`.
+   */
   unknownValues: string[];
 }
 

@@ -200,6 +200,15 @@ void describe('tolerance (spec §5)', () => {
     assert.equal(snap.scraping.state, 'started');
   });
 
+  void test('a create response without `status` is accepted (rejecting it would invite a duplicate create)', () => {
+    const snap = snapshotFromCreateResponse(
+      CreateBatchResponse.parse({ id: 'batch_1', object: 'batch_airops', created: 1 }),
+    );
+    assert.equal(snap.batchId, 'batch_1');
+    assert.equal(snap.overall, 'pending');
+    assert.equal(snap.overallDerived, true);
+  });
+
   void test('unknown enum strings are accepted, and reported by the normalizer', () => {
     const body = BatchStatusResponse.parse(
       statusBody({ status: 'paused', enriching: { state: 'cancelled', error: { code: 'LLM_QUOTA', message: 'x' } } }),
@@ -273,9 +282,10 @@ void describe('tolerance (spec §5)', () => {
     assert.equal(InProgressItem.safeParse(bad).success, false);
   });
 
-  void test('missing required fields still fail: id, status, batch_id, custom_id', () => {
+  void test('missing required fields still fail: id, webhook status, batch_id, custom_id', () => {
     assert.equal(BatchStatusResponse.safeParse({ status: 'completed' }).success, false);
-    assert.equal(CreateBatchResponse.safeParse({ id: 'batch_1', object: 'batch_airops' }).success, false);
+    assert.equal(CreateBatchResponse.safeParse({ object: 'batch_airops', status: {} }).success, false);
+    assert.equal(WebhookPayload.safeParse({ id: 'batch_1', object: 'event.batch.airops.completed' }).success, false);
     assert.equal(BatchItemsResponse.safeParse({ status: 'completed', items: [] }).success, false);
     assert.equal(
       BatchItemsResponse.safeParse({ batch_id: 'b', status: 'completed', counts: {}, items: [{ status: 'completed' }] })
