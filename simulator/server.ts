@@ -247,7 +247,12 @@ class Simulator {
       url,
       port: this.port,
       close: () => this.close(),
-      clock: this.scheduler,
+      clock: {
+        mode: this.scheduler.mode,
+        timeScale: this.scheduler.timeScale,
+        now: () => this.scheduler.now(),
+        advance: (ms) => this.scheduler.advance(ms),
+      },
       scriptBatch: (id, script) => this.scriptBatch(id, script),
       scriptNextBatch: (script, count = 1) => this.scriptNextBatch(script, count),
       setDefaultScript: (script) => {
