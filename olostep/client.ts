@@ -119,6 +119,24 @@ function positiveMs(name: string, value: number | undefined, fallback: number): 
   return value;
 }
 
+/** Secrets at least this long are removed wherever they occur; shorter ones only as whole tokens. */
+const ALWAYS_REDACT_LENGTH = 8;
+
+/**
+ * Replaces `secret` in `text` with `[REDACTED]`, and any `Bearer <token>`. A secret of 8+ characters is removed
+ * wherever it occurs; a shorter one (a local simulator key such as `k`) only where it stands as a whole token,
+ * so that it does not shred ordinary words ("Network" does not lose its `k`).
+ */
+export function redactSecret(text: string, secret: string): string {
+  let out = text;
+  if (secret.length >= ALWAYS_REDACT_LENGTH) out = out.split(secret).join('[REDACTED]');
+  else if (secret.length > 0) {
+    const escaped = secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    out = out.replace(new RegExp(`(?<![A-Za-z0-9])${escaped}(?![A-Za-z0-9])`, 'g'), '[REDACTED]');
+  }
+  return out.replace(/Bearer\s+[^\s"',;]+/gi, 'Bearer [REDACTED]');
+}
+
 /** Why `key` cannot be sent as `Idempotency-Key`, or null. */
 export function idempotencyKeyProblem(key: unknown): string | null {
   if (typeof key !== 'string') return `must be a string, got ${key === null ? 'null' : typeof key}`;
@@ -286,10 +304,7 @@ export class OlostepClient {
 
   /** Removes the API key (and any bearer token) from text that came from the server or the network stack. */
   #redact(text: string): string {
-    return text
-      .split(this.#apiKey)
-      .join('[REDACTED]')
-      .replace(/Bearer\s+[^\s"',;]+/gi, 'Bearer [REDACTED]');
+    return redactSecret(text, this.#apiKey);
   }
 
   async #send<S extends z.ZodType>(

@@ -14,6 +14,7 @@ import {
   parseErrorBody,
   parseRetryAfter,
   previewString,
+  redactSecret,
   validateBatchId,
 } from '../../olostep';
 import * as errors from '../../olostep/errors';
@@ -256,6 +257,22 @@ void describe('errorFromResponse: status table of spec §4.2', () => {
     const err = respond(301, '');
     assert.ok(err instanceof UnexpectedStatusError);
     assert.equal(err.retryable, false);
+  });
+});
+
+void describe('redactSecret', () => {
+  void test('long secrets are removed wherever they occur, bearer tokens too', () => {
+    assert.equal(redactSecret('keysk_live_ABCDEFGH!', 'sk_live_ABCDEFGH'), 'key[REDACTED]!');
+    assert.equal(redactSecret('auth: Bearer abc.def-ghi, ok', 'unrelated-secret'), 'auth: Bearer [REDACTED], ok');
+  });
+
+  void test('short (simulator) keys are removed only as whole tokens, so words stay readable', () => {
+    assert.equal(
+      redactSecret('Network error; key k is bad; k', 'k'),
+      'Network error; key [REDACTED] is bad; [REDACTED]',
+    );
+    assert.equal(redactSecret('idempotency_key_reuse', 'k'), 'idempotency_key_reuse');
+    assert.equal(redactSecret('a.b* a.b*c', 'a.b*'), '[REDACTED] a.b*c');
   });
 });
 
