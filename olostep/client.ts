@@ -412,8 +412,12 @@ export class OlostepClient {
     // `code` stays the API's error code (none here); the system code is in the reason and on `cause.code`.
     const base = { method, path, status: null, code: null, cause };
 
-    if (timedOut || code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
+    if (timedOut) {
       return new TimeoutError({ ...base, reason: `no complete response within ${timeoutMs} ms`, timeoutMs });
+    }
+    if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
+      // A socket-level timeout (e.g. from a caller-supplied agent) before our own deadline.
+      return new TimeoutError({ ...base, reason: `timed out (${code}): ${message}`, timeoutMs });
     }
     if (axios.isCancel(err) || code === 'ERR_CANCELED') {
       return new AbortedError({ ...base, reason: 'request aborted by the caller' });
