@@ -4,18 +4,25 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.cache/**', '.temporal/**', 'bench/results/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '.cache/**', '.temporal/**', '.scratch/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.mjs', 'scripts/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.mjs', 'scripts/*.mjs'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': [
         'error',
         // node:test's describe/it/test return promises the runner itself awaits.
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] }] },
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] },
+          ],
+        },
       ],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -35,8 +42,14 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['node:*'], message: 'Workflow code runs in a deterministic sandbox: no Node built-ins.' },
-            { group: ['axios', 'zod', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'No I/O or validation libraries in workflow code.' },
-            { group: ['fs', 'http', 'https', 'net', 'child_process', 'crypto', 'os', 'path'], message: 'No Node built-ins in workflow code.' },
+            {
+              group: ['axios', 'zod', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'],
+              message: 'No I/O or validation libraries in workflow code.',
+            },
+            {
+              group: ['fs', 'http', 'https', 'net', 'child_process', 'crypto', 'os', 'path'],
+              message: 'No Node built-ins in workflow code.',
+            },
           ],
         },
       ],

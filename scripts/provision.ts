@@ -44,7 +44,8 @@ function clearFallback(kind: 'dev-server' | 'test-server'): void {
 
 function provisionDevServer(): void {
   if (env.TEMPORAL_CLI_PATH) {
-    if (!existsSync(env.TEMPORAL_CLI_PATH)) throw new Error(`TEMPORAL_CLI_PATH=${env.TEMPORAL_CLI_PATH} does not exist`);
+    if (!existsSync(env.TEMPORAL_CLI_PATH))
+      throw new Error(`TEMPORAL_CLI_PATH=${env.TEMPORAL_CLI_PATH} does not exist`);
     say(`dev server: using TEMPORAL_CLI_PATH=${env.TEMPORAL_CLI_PATH}`);
     return;
   }
@@ -64,7 +65,8 @@ function provisionDevServer(): void {
     stdio: 'inherit',
     env: { ...env, GOBIN: staging, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' },
   });
-  if (r.status !== 0) throw new Error(`go install ${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION} failed (exit ${r.status})`);
+  if (r.status !== 0)
+    throw new Error(`go install ${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION} failed (exit ${r.status})`);
   rmSync(dirname(target), { recursive: true, force: true });
   renameSync(staging, dirname(target)); // atomic: a killed install never leaves a half-built binary in place
   clearFallback('dev-server');
@@ -168,7 +170,10 @@ async function provisionTestServer(): Promise<void> {
   const mvn = which('mvn');
   const java = env.JAVA_HOME ? join(env.JAVA_HOME, 'bin', 'java') : which('java');
   if (!mvn || !java || !existsSync(java))
-    return markFallback('test-server', `${!mvn ? 'Maven' : 'Java'} is not installed, so the test server cannot be resolved`);
+    return markFallback(
+      'test-server',
+      `${!mvn ? 'Maven' : 'Java'} is not installed, so the test server cannot be resolved`,
+    );
   const start = Date.now();
   const staging = `${dir}.partial`;
   rmSync(staging, { recursive: true, force: true });
@@ -191,7 +196,9 @@ async function provisionTestServer(): Promise<void> {
   );
   if (r.status !== 0) process.stderr.write(`${r.stdout}${r.stderr}`); // Maven's own words, only when it failed
   if (r.status !== 0 || !existsSync(join(staging, 'classpath.txt')))
-    throw new Error(`mvn dependency:build-classpath for ${TEST_SERVER_ARTIFACT}:${TEST_SERVER_VERSION} failed (exit ${r.status})`);
+    throw new Error(
+      `mvn dependency:build-classpath for ${TEST_SERVER_ARTIFACT}:${TEST_SERVER_VERSION} failed (exit ${r.status})`,
+    );
   const wrapper = join(staging, 'temporal-test-server');
   writeFileSync(wrapper, wrapperScript(java));
   chmodSync(wrapper, 0o755);
@@ -208,7 +215,8 @@ async function provisionTestServer(): Promise<void> {
   chmodSync(dumpScript, 0o755);
   await measureTestServerStart(dumpScript);
   rmSync(dumpScript);
-  if (!existsSync(join(staging, 'app-cds.jsa'))) say('test server: CDS archive not created; the JVM will start without it');
+  if (!existsSync(join(staging, 'app-cds.jsa')))
+    say('test server: CDS archive not created; the JVM will start without it');
   rmSync(dir, { recursive: true, force: true });
   renameSync(staging, dir);
   // The classpath file holds absolute jar paths in ~/.m2; the wrapper in its final place reads it at start.

@@ -56,7 +56,9 @@ function resolve(
 ): ServerExecutable {
   if (override) {
     if (!existsSync(override)) {
-      throw new ServerNotProvisionedError(`${overrideName}=${override} does not exist. Unset it or point it at an executable.`);
+      throw new ServerNotProvisionedError(
+        `${overrideName}=${override} does not exist. Unset it or point it at an executable.`,
+      );
     }
     return { type: 'existing-path', path: override, origin: 'override' };
   }
@@ -72,7 +74,13 @@ export function devServerExecutable(env: NodeJS.ProcessEnv = process.env): Serve
 }
 
 export function testServerExecutable(env: NodeJS.ProcessEnv = process.env): ServerExecutable {
-  return resolve('test-server', env.TEMPORAL_TEST_SERVER_PATH, 'TEMPORAL_TEST_SERVER_PATH', testServerCachePath(env), env);
+  return resolve(
+    'test-server',
+    env.TEMPORAL_TEST_SERVER_PATH,
+    'TEMPORAL_TEST_SERVER_PATH',
+    testServerCachePath(env),
+    env,
+  );
 }
 
 /** The SDK's executable option for a resolved server. */

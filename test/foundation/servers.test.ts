@@ -6,11 +6,7 @@ import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDevServerEnv, createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 import { searchAttributes } from '../../workflows/contract';
-import {
-  ServerNotProvisionedError,
-  devServerExecutable,
-  testServerExecutable,
-} from '../../scripts/temporal-servers';
+import { ServerNotProvisionedError, devServerExecutable, testServerExecutable } from '../../scripts/temporal-servers';
 import type { sleepDays, tagBatch } from '../fixtures/smoke-workflows';
 
 const smokeWorkflows = require.resolve('../fixtures/smoke-workflows');
@@ -32,11 +28,14 @@ describe('provisioned executables', () => {
 
   it('a missing server is an error that names the command that fixes it', () => {
     const env = { ...process.env, AIROPS_CACHE_DIR: '/nonexistent/airops-cache', TEMPORAL_CLI_PATH: '' };
-    assert.throws(() => devServerExecutable(env), (err: unknown) => {
-      assert.ok(err instanceof ServerNotProvisionedError);
-      assert.match(err.message, /npm run provision/);
-      return true;
-    });
+    assert.throws(
+      () => devServerExecutable(env),
+      (err: unknown) => {
+        assert.ok(err instanceof ServerNotProvisionedError);
+        assert.match(err.message, /npm run provision/);
+        return true;
+      },
+    );
     assert.throws(() => testServerExecutable({ ...env, TEMPORAL_TEST_SERVER_PATH: '' }), /npm run provision/);
     assert.throws(() => devServerExecutable({ ...env, TEMPORAL_CLI_PATH: '/no/such/temporal' }), /TEMPORAL_CLI_PATH/);
   });
@@ -60,7 +59,12 @@ describe('time-skipping test server', () => {
     });
     const started = Date.now();
     const result = await worker.runUntil(
-      env.client.workflow.execute<typeof sleepDays>('sleepDays', { args: [7], taskQueue, workflowId: taskQueue, workflowExecutionTimeout: '30 days' }),
+      env.client.workflow.execute<typeof sleepDays>('sleepDays', {
+        args: [7],
+        taskQueue,
+        workflowId: taskQueue,
+        workflowExecutionTimeout: '30 days',
+      }),
     );
     const wallMs = Date.now() - started;
     t.diagnostic(`7 days of workflow time took ${wallMs} ms of wall time`);

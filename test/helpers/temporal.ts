@@ -16,7 +16,17 @@ try {
 /** A time-skipping environment on the Java test server (one JVM per call; ~0.3 s start with the CDS archive). */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const exe = testServerExecutable();
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: sdkExecutable(exe) } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: sdkExecutable(exe) } });
+  await registerSearchAttributes(env);
+  return env;
+}
+
+const INDEXED_VALUE_TYPE = { KEYWORD: 2, INT: 3, BOOL: 5 } as const; // temporal.api.enums.v1.IndexedValueType
+
+/** The Java test server starts without our custom search attributes; register them like the dev server's flag does. */
+async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
+  const searchAttributes = Object.fromEntries(ALL_SEARCH_ATTRIBUTES.map((k) => [k.name, INDEXED_VALUE_TYPE[k.type]]));
+  await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes });
 }
 
 export interface DevServerEnvOptions {

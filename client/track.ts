@@ -1,0 +1,48 @@
+// Starting and reaching a batch's tracker from any service: the workflow id rule makes every call idempotent.
+import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { validateBatchId } from '../olostep/batch-id';
+import {
+  DEFAULT_TASK_QUEUE,
+  TRACK_WORKFLOW_TYPE,
+  searchAttributes,
+  trackerWorkflowId,
+  type TrackOptions,
+} from '../workflows/contract';
+import type { trackAirOpsBatch as trackWorkflow } from '../workflows/track-airops-batch';
+
+export type TrackerHandle = WorkflowHandle<typeof trackWorkflow>;
+/** What starting returns: a handle that also knows the first run of the chain (continue-as-new follows it). */
+export type StartedTrackerHandle = WorkflowHandleWithFirstExecutionRunId<typeof trackWorkflow>;
+
+export interface StartTrackingOptions extends TrackOptions {
+  /** Default `airops-batches`. */
+  taskQueue?: string;
+}
+
+/**
+ * Starts tracking AirOps batch `batchId`, or returns the tracker already running for it
+ * (`workflowIdConflictPolicy: USE_EXISTING`): call it as often as you like.
+ * @throws InvalidBatchIdError before contacting Temporal when the id is empty, too long or has whitespace/control characters.
+ */
+export async function trackAirOpsBatch(
+  client: Client,
+  batchId: string,
+  options: StartTrackingOptions = {},
+): Promise<StartedTrackerHandle> {
+  const id = validateBatchId(batchId);
+  const { taskQueue = DEFAULT_TASK_QUEUE, ...trackOptions } = options;
+  return client.workflow.start<typeof trackWorkflow>(TRACK_WORKFLOW_TYPE, {
+    taskQueue,
+    workflowId: trackerWorkflowId(id),
+    args: [id, trackOptions],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: [{ key: searchAttributes.batchId, value: id }],
+    staticSummary: `AirOps batch ${id}`,
+    staticDetails: `Tracks Olostep AirOps batch \`${id}\` (scraping → analyzing → enriching) until it completes or fails.`,
+  });
+}
+
+/** A handle to the tracker of `batchId` (whether or not it is running). */
+export function getTrackerHandle(client: Client, batchId: string): TrackerHandle {
+  return client.workflow.getHandle<typeof trackWorkflow>(trackerWorkflowId(validateBatchId(batchId)));
+}

@@ -1,0 +1,42 @@
+// Builds the tracker's worker from explicit dependencies: used by worker/main.ts, the demo and the tests alike,
+// so what the tests run is what production runs.
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { OlostepClient, type OlostepClientOptions } from '../olostep/client';
+import { DEFAULT_TASK_QUEUE } from '../workflows/contract';
+
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+export interface TrackerWorkerOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue?: string;
+  /** The AirOps client options; the API key lives here, in the worker process, never in workflow inputs. */
+  olostep: OlostepClientOptions;
+  /** Pre-bundled workflow code (tests bundle once per file); default: bundle `workflows/` at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  maxConcurrentActivityTaskExecutions?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  maxCachedWorkflows?: number;
+  /** Extra Worker options (e.g. shutdownGraceTime, identity). */
+  extra?: Partial<WorkerOptions>;
+}
+
+export async function createTrackerWorker(opts: TrackerWorkerOptions): Promise<Worker> {
+  const olostep = new OlostepClient(opts.olostep);
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace ?? 'default',
+    taskQueue: opts.taskQueue ?? DEFAULT_TASK_QUEUE,
+    activities: createActivities({ olostep }),
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(opts.maxConcurrentActivityTaskExecutions !== undefined
+      ? { maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions }
+      : {}),
+    ...(opts.maxConcurrentWorkflowTaskExecutions !== undefined
+      ? { maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions }
+      : {}),
+    ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
+    ...opts.extra,
+  });
+}

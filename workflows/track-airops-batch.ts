@@ -1,0 +1,327 @@
+// trackAirOpsBatch: follows one AirOps batch to a terminal status. Deterministic workflow code: the lifecycle
+// lives in the pure reducer (./lifecycle), the poll schedule in ./schedule, the API behind one activity.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  TimeoutFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import type { Activities } from '../activities';
+import { batchIdProblem } from '../olostep/batch-id';
+import { isBatchSnapshot, toSnapshot } from '../olostep/normalize';
+import type { BatchSnapshot } from '../olostep/snapshot';
+import {
+  TRACK_FAILURE_TYPES,
+  airopsEvent,
+  getPollStats,
+  getProgress,
+  getTimeline,
+  refreshNow,
+  searchAttributes,
+  type AirOpsEvent,
+  type TrackCarry,
+  type TrackOptions,
+  type TrackResult,
+} from './contract';
+import {
+  DEFAULT_STALL_TIMEOUT_MS,
+  applySnapshot,
+  initialState,
+  isTerminal,
+  outcomeOf,
+  progressOf,
+  recordPoll,
+  recordPollError,
+  type BatchProgress,
+  type TrackerState,
+} from './lifecycle';
+import { nextPollDelay } from './schedule';
+
+const DEFAULTS = {
+  minPollIntervalMs: 2_000,
+  maxPollIntervalMs: 15 * 60_000,
+  stallTimeoutMs: DEFAULT_STALL_TIMEOUT_MS,
+  notFoundGraceMs: 2 * 60_000,
+  maxPollsPerRun: 100,
+} as const;
+
+/** Failure types that end tracking: the API said no, and asking again will not change that. */
+const FATAL_TYPES: Readonly<Record<string, string>> = {
+  NotFound: TRACK_FAILURE_TYPES.notFound,
+  Unauthorized: TRACK_FAILURE_TYPES.unauthorized,
+  PaymentRequired: TRACK_FAILURE_TYPES.paymentRequired,
+  Forbidden: TRACK_FAILURE_TYPES.forbidden,
+  InvalidBatchId: TRACK_FAILURE_TYPES.invalidBatchId,
+};
+
+const { fetchAirOpsBatchStatus } = proxyActivities<Activities>({
+  // The client's own timeout is 30 s; this bounds a hung worker.
+  startToCloseTimeout: '45 s',
+  // One attempt per poll: the loop below is the retry loop, so each failure is counted by type in getPollStats
+  // and the backoff follows the poll schedule (and Retry-After) instead of a second, hidden schedule.
+  retry: { maximumAttempts: 1 },
+  summary: 'GET /v1/batches-airops/{batch_id}',
+});
+
+interface ResolvedOptions {
+  minPollIntervalMs: number;
+  maxPollIntervalMs: number;
+  deadlineMs: number | null;
+  stallTimeoutMs: number;
+  failOnStall: boolean;
+  notFoundGraceMs: number;
+  maxPollsPerRun: number;
+}
+
+function resolveOptions(options: TrackOptions | undefined): ResolvedOptions {
+  const o = options ?? {};
+  const problems: string[] = [];
+  const ms = (name: keyof TrackOptions, fallback: number | null, min = 0): number | null => {
+    const v = o[name];
+    if (v === undefined || v === null) return fallback;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min) {
+      problems.push(`${name} must be a number >= ${min}, got ${JSON.stringify(v)}`);
+      return fallback;
+    }
+    return v;
+  };
+  const resolved: ResolvedOptions = {
+    minPollIntervalMs: ms('minPollIntervalMs', DEFAULTS.minPollIntervalMs, 100) ?? DEFAULTS.minPollIntervalMs,
+    maxPollIntervalMs: ms('maxPollIntervalMs', DEFAULTS.maxPollIntervalMs, 100) ?? DEFAULTS.maxPollIntervalMs,
+    deadlineMs: ms('deadlineMs', null, 1),
+    stallTimeoutMs: ms('stallTimeoutMs', DEFAULTS.stallTimeoutMs, 1) ?? DEFAULTS.stallTimeoutMs,
+    failOnStall: o.failOnStall === true,
+    notFoundGraceMs: ms('notFoundGraceMs', DEFAULTS.notFoundGraceMs) ?? DEFAULTS.notFoundGraceMs,
+    maxPollsPerRun: ms('maxPollsPerRun', DEFAULTS.maxPollsPerRun, 1) ?? DEFAULTS.maxPollsPerRun,
+  };
+  if (resolved.minPollIntervalMs > resolved.maxPollIntervalMs) {
+    problems.push(
+      `minPollIntervalMs (${resolved.minPollIntervalMs}) exceeds maxPollIntervalMs (${resolved.maxPollIntervalMs})`,
+    );
+  }
+  if (problems.length > 0) {
+    throw ApplicationFailure.create({ type: 'InvalidTrackOptions', message: problems.join('; '), nonRetryable: true });
+  }
+  return resolved;
+}
+
+/** The markdown the Temporal UI shows as the workflow's current details: one row per phase. */
+function detailsMarkdown(p: BatchProgress): string {
+  const cell = (v: number | null | undefined) => (v === null || v === undefined ? '–' : String(v));
+  const rows = (['scraping', 'analyzing', 'enriching'] as const).map((name) => {
+    const ph = p.phases[name];
+    const pct = ph.percent === null ? '–' : `${ph.percent}%`;
+    return `| ${name} | ${ph.state ?? '–'} | ${cell(ph.done)} / ${cell(ph.total)} | ${pct} |`;
+  });
+  const eta = p.etaMs === null ? 'unknown' : `${Math.round(p.etaMs / 1000)} s`;
+  return [
+    `**Batch** \`${p.batchId}\` · **${p.overall ?? 'unknown'}** · ${p.percent}% · ETA ${eta}${p.stalled ? ' · ⚠ stalled' : ''}`,
+    '',
+    '| phase | state | done / total | progress |',
+    '|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+/** Describes an activity failure as (type, message, Retry-After) without ever holding a raw error object. */
+function describeFailure(err: unknown): { type: string; message: string; retryAfterMs: number | null } {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) {
+    const detail = cause.details?.[0] as { retryAfterMs?: unknown } | undefined;
+    const retryAfterMs = typeof detail?.retryAfterMs === 'number' ? detail.retryAfterMs : null;
+    return { type: cause.type ?? 'ApplicationFailure', message: cause.message, retryAfterMs };
+  }
+  if (cause instanceof TimeoutFailure) return { type: 'ActivityTimeout', message: cause.message, retryAfterMs: null };
+  return { type: 'Unexpected', message: cause instanceof Error ? cause.message : String(cause), retryAfterMs: null };
+}
+
+/**
+ * Follows AirOps batch `batchId` until it completes or fails, polling GET /v1/batches-airops/{batchId} on an
+ * adaptive schedule and merging webhook events (`airopsEvent`) as they come. Start it with the workflow id
+ * `trackerWorkflowId(batchId)` so starting twice is idempotent. `carry` is internal (continue-as-new).
+ */
+export async function trackAirOpsBatch(
+  batchId: string,
+  options?: TrackOptions,
+  carry?: TrackCarry,
+): Promise<TrackResult> {
+  const idProblem = batchIdProblem(batchId);
+  if (idProblem !== null) {
+    throw ApplicationFailure.create({
+      type: TRACK_FAILURE_TYPES.invalidBatchId,
+      message: `invalid batch id: ${idProblem}`,
+      nonRetryable: true,
+    });
+  }
+  const opts = resolveOptions(options);
+
+  let state: TrackerState = carry?.state ?? initialState(batchId, Date.now());
+  const runs = carry?.runs ?? 1;
+  let stalledFlag = carry?.stalledFlag ?? false;
+  let woken = false;
+  let pollsThisRun = 0;
+  let consecutiveErrors = 0;
+  let retryAfterMs: number | null = null;
+  // An object, not a `let`: TypeScript would narrow a closure-assigned `let` to its initial null.
+  const ended: { fatal: ApplicationFailure | null } = { fatal: null };
+  const deadlineAt = opts.deadlineMs === null ? null : state.trackingSince + opts.deadlineMs;
+
+  const progress = (): BatchProgress => progressOf(state, Date.now(), { stallTimeoutMs: opts.stallTimeoutMs });
+
+  // Search attributes are upserted only when a value changes (each upsert is a history event).
+  const upserted = new Map<string, unknown>();
+  const current = workflowInfo().typedSearchAttributes;
+  for (const key of Object.values(searchAttributes)) upserted.set(key.name, current.get(key));
+  function publish(): void {
+    const p = progress();
+    const wanted: SearchAttributeUpdatePair[] = [];
+    const want = <T>(pair: SearchAttributeUpdatePair, value: T | null) => {
+      if (value === null || upserted.get(pair.key.name) === value) return;
+      upserted.set(pair.key.name, value);
+      wanted.push(pair);
+    };
+    want({ key: searchAttributes.batchId, value: batchId }, batchId);
+    if (state.overall !== null) want({ key: searchAttributes.status, value: state.overall }, state.overall);
+    const phase = state.currentPhase ?? 'done';
+    want({ key: searchAttributes.phase, value: phase }, phase);
+    if (state.totalUrls !== null) want({ key: searchAttributes.totalUrls, value: state.totalUrls }, state.totalUrls);
+    want({ key: searchAttributes.stalled, value: stalledFlag }, stalledFlag);
+    if (wanted.length > 0) upsertSearchAttributes(wanted);
+    setCurrentDetails(detailsMarkdown(p));
+  }
+
+  function merge(snap: BatchSnapshot): void {
+    state = applySnapshot(state, snap, Date.now());
+  }
+
+  async function poll(): Promise<void> {
+    pollsThisRun++;
+    try {
+      const snap = await fetchAirOpsBatchStatus(batchId);
+      state = recordPoll(state, Date.now());
+      merge(snap);
+      consecutiveErrors = 0;
+      retryAfterMs = null;
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      const f = describeFailure(err);
+      state = recordPollError(state, f.type, f.message, Date.now());
+      consecutiveErrors++;
+      retryAfterMs = f.retryAfterMs;
+      const fatalType = FATAL_TYPES[f.type];
+      const inGrace = f.type === 'NotFound' && Date.now() - state.trackingSince < opts.notFoundGraceMs;
+      if (fatalType !== undefined && !inGrace) {
+        ended.fatal = ApplicationFailure.create({ type: fatalType, message: f.message, nonRetryable: true });
+      }
+    }
+  }
+
+  setHandler(airopsEvent, (event: AirOpsEvent) => {
+    const snap = isBatchSnapshot(event) ? event : toSnapshot(event);
+    if (snap === null) {
+      log.warn('airopsEvent ignored: not a webhook payload or snapshot', { batchId });
+      return;
+    }
+    if (snap.batchId !== batchId) {
+      log.warn('airopsEvent ignored: it is for another batch', { batchId, eventBatchId: snap.batchId.slice(0, 64) });
+      return;
+    }
+    merge(snap);
+    woken = true;
+  });
+
+  setHandler(refreshNow, async () => {
+    if (!isTerminal(state) && ended.fatal === null) await poll();
+    woken = true;
+    publish();
+    return progress();
+  });
+
+  setHandler(getProgress, progress);
+  setHandler(getTimeline, () => state.timeline);
+  setHandler(getPollStats, () => state.stats);
+
+  /** How long to wait before the next poll, from the schedule, errors, Retry-After, webhooks, deadline and stall. */
+  function nextDelay(now: number): number {
+    let delay = nextPollDelay(state, now, {
+      minIntervalMs: opts.minPollIntervalMs,
+      maxIntervalMs: opts.maxPollIntervalMs,
+    });
+    if (state.stats.webhookEvents > 0) delay = opts.maxPollIntervalMs; // webhooks flow: polling is only a safety net
+    if (consecutiveErrors > 0) {
+      const backoff = opts.minPollIntervalMs * 2 ** Math.min(consecutiveErrors, 10);
+      delay = Math.min(opts.maxPollIntervalMs, Math.max(delay, backoff));
+    }
+    if (retryAfterMs !== null) delay = Math.max(delay, retryAfterMs);
+    if (deadlineAt !== null) delay = Math.min(delay, Math.max(0, deadlineAt - now));
+    if (!stalledFlag) {
+      const stallAt = (state.lastProgressAt ?? state.trackingSince) + opts.stallTimeoutMs;
+      if (stallAt > now) delay = Math.min(delay, stallAt - now + 1);
+    }
+    return Math.max(1, Math.round(delay));
+  }
+
+  let endedBy: TrackResult['endedBy'] = 'terminal';
+  try {
+    if (carry === undefined) await poll(); // right away: a fresh tracker knows nothing yet
+    for (;;) {
+      publish();
+      if (ended.fatal !== null) throw ended.fatal;
+      if (isTerminal(state)) break;
+
+      const now = Date.now();
+      const p = progress();
+      if (p.stalled !== stalledFlag) {
+        stalledFlag = p.stalled;
+        publish();
+        if (stalledFlag && opts.failOnStall) {
+          throw ApplicationFailure.create({
+            type: TRACK_FAILURE_TYPES.stalled,
+            message: `batch ${batchId} made no progress for ${Math.round(p.noProgressForMs / 1000)} s`,
+            nonRetryable: true,
+            details: [outcomeOf(state, now)],
+          });
+        }
+      }
+      if (deadlineAt !== null && now >= deadlineAt) {
+        throw ApplicationFailure.create({
+          type: TRACK_FAILURE_TYPES.deadlineExceeded,
+          message: `batch ${batchId} still ${state.overall ?? 'unknown'} after the ${opts.deadlineMs} ms tracking deadline`,
+          nonRetryable: true,
+          details: [outcomeOf(state, now)],
+        });
+      }
+
+      if (pollsThisRun >= opts.maxPollsPerRun || workflowInfo().continueAsNewSuggested) {
+        await condition(allHandlersFinished);
+        await continueAsNew<typeof trackAirOpsBatch>(batchId, options, { state, runs: runs + 1, stalledFlag });
+      }
+
+      const delay = nextDelay(now);
+      woken = false;
+      const phase = state.currentPhase ?? 'final status';
+      const timedOut = !(await condition(() => woken || ended.fatal !== null || isTerminal(state), delay, {
+        summary: `next status poll in ${Math.round(delay / 1000)} s (${phase})`,
+      }));
+      // A webhook only re-plans the wait; the poll happens when the planned wait runs out.
+      if (timedOut && !isTerminal(state) && (deadlineAt === null || Date.now() < deadlineAt)) await poll();
+    }
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    endedBy = 'cancelled';
+  }
+  // Non-cancellable: after a cancel request the root scope is cancelled, and waiting in it would throw at once.
+  await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
+  return { ...outcomeOf(state, Date.now()), endedBy, runs };
+}
