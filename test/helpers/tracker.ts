@@ -7,7 +7,9 @@ import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { createActivities } from '../../activities';
 import { OlostepClient } from '../../olostep/client';
-import type { SimulatorHandle } from '../../simulator/server';
+import assert from 'node:assert/strict';
+import type { GroundTruth, SimulatorHandle } from '../../simulator/server';
+import type { BatchOutcome } from '../../workflows/contract';
 
 export const TEST_API_KEY = 'sk_test_TRACKER_SECRET_9f3a1c';
 
@@ -92,4 +94,50 @@ export function webhookFromStatus(
       enriching: status.enriching,
     },
   };
+}
+
+const EVENT_TO_OBSERVATION: Record<string, { phase: string; to: string }> = {
+  'event.batch.airops.scraping_started': { phase: 'scraping', to: 'started' },
+  'event.batch.airops.scraping_completed': { phase: 'scraping', to: 'completed' },
+  'event.batch.airops.scraping_failed': { phase: 'scraping', to: 'failed' },
+  'event.batch.airops.analyzing_completed': { phase: 'analyzing', to: 'completed' },
+  'event.batch.airops.enriching_started': { phase: 'enriching', to: 'started' },
+  'event.batch.airops.enriching_completed': { phase: 'enriching', to: 'completed' },
+  'event.batch.airops.enriching_failed': { phase: 'enriching', to: 'failed' },
+  'event.batch.airops.completed': { phase: 'overall', to: 'completed' },
+  'event.batch.airops.failed': { phase: 'overall', to: 'failed' },
+};
+
+/**
+ * Detection lag per transition: when the tracker first observed it (its timeline, workflow time) minus when the
+ * simulator made it happen (ground-truth event time). Both clocks must be the same (time-skipping tests sync them;
+ * with a time-scaled real clock, convert before calling).
+ */
+export function detectionLags(
+  truthEvents: readonly { type: string; at: number }[],
+  timeline: readonly { at: number; phase: string; to: string }[],
+): { event: string; lagMs: number | null }[] {
+  return truthEvents
+    .filter((e) => e.type !== 'event.batch.airops.scraping_started') // the create response already shows it
+    .map((e) => {
+      const want = EVENT_TO_OBSERVATION[e.type];
+      const seen = want ? timeline.find((t) => t.phase === want.phase && t.to === want.to) : undefined;
+      return { event: e.type.replace('event.batch.airops.', ''), lagMs: seen ? seen.at - e.at : null };
+    });
+}
+
+/** The tracker's final view equals the simulator's ground truth: status, phase states and their counts. */
+export function assertOutcomeMatchesTruth(result: BatchOutcome, truth: GroundTruth): void {
+  assert.equal(result.status, truth.outcome);
+  assert.equal(result.terminal, true);
+  assert.equal(result.totalUrls, truth.final.total_urls);
+  const s = result.phases.scraping.metrics;
+  assert.equal(s.succeeded, truth.final.scraping.succeeded);
+  assert.equal(s.failed, truth.final.scraping.failed);
+  assert.equal(result.phases.scraping.state, truth.final.scraping.state);
+  assert.equal(result.phases.analyzing.state, truth.final.analyzing.state);
+  assert.equal(result.phases.enriching.state, truth.final.enriching.state);
+  assert.equal(result.phases.analyzing.metrics.itemsNeedingEnrichment, truth.final.analyzing.items_needing_enrichment);
+  assert.equal(result.phases.enriching.metrics.itemsEnriched, truth.final.enriching.items_enriched);
+  assert.equal(result.phases.enriching.metrics.itemsFailed, truth.final.enriching.items_failed);
 }

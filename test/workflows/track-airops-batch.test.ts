@@ -21,7 +21,9 @@ import { trackAirOpsBatch as startTracking } from '../../client/track';
 import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 import {
   TEST_API_KEY,
+  assertOutcomeMatchesTruth,
   clockSyncedActivities,
+  detectionLags,
   historiesOfChain,
   maybeRecordHistory,
   syncSimClock,
@@ -64,26 +66,11 @@ describe('trackAirOpsBatch (time-skipping server)', () => {
   }
 
   function assertMatchesTruth(result: TrackResult, batchId: string) {
-    const truth = sim.groundTruth(batchId);
-    assert.equal(result.status, truth.outcome);
-    assert.equal(result.terminal, true);
-    assert.equal(result.totalUrls, truth.final.total_urls);
-    const s = result.phases.scraping.metrics;
-    assert.equal(s.succeeded, truth.final.scraping.succeeded);
-    assert.equal(s.failed, truth.final.scraping.failed);
-    assert.equal(result.phases.scraping.state, truth.final.scraping.state);
-    assert.equal(result.phases.analyzing.state, truth.final.analyzing.state);
-    assert.equal(result.phases.enriching.state, truth.final.enriching.state);
-    assert.equal(
-      result.phases.analyzing.metrics.itemsNeedingEnrichment,
-      truth.final.analyzing.items_needing_enrichment,
-    );
-    assert.equal(result.phases.enriching.metrics.itemsEnriched, truth.final.enriching.items_enriched);
-    assert.equal(result.phases.enriching.metrics.itemsFailed, truth.final.enriching.items_failed);
+    assertOutcomeMatchesTruth(result, sim.groundTruth(batchId));
   }
 
   it('happy path: follows scraping → analyzing → enriching to completed with ground-truth metrics', async (t) => {
-    const { batchId, handle } = await createAndTrack({ scenario: 'happy' });
+    const { batchId, handle } = await createAndTrack({ scenario: 'happy' }, 100);
     const result = await handle.result();
     assertMatchesTruth(result, batchId);
     assert.equal(result.endedBy, 'terminal');
@@ -94,7 +81,11 @@ describe('trackAirOpsBatch (time-skipping server)', () => {
     assert.ok(result.phases.enriching.durationMs !== null && result.phases.enriching.durationMs > 0);
     const runs = await historiesOfChain(env.client, handle.workflowId, handle.firstExecutionRunId);
     const events = runs.reduce((n, r) => n + r.events.length, 0);
-    t.diagnostic(`status calls ${result.pollStats.calls}, history events ${events}, runs ${runs.length}`);
+    const lags = detectionLags(sim.groundTruth(batchId).events, result.timeline);
+    t.diagnostic(
+      `reference lifecycle (300 s / 2 s / 1,295 s), polling only: ${result.pollStats.calls} status calls, ${events} history events, ${runs.length} run(s); detection lag ${lags.map((l) => `${l.event} ${l.lagMs === null ? 'never' : `${(l.lagMs / 1000).toFixed(1)} s`}`).join(', ')}`,
+    );
+    for (const l of lags) assert.ok(l.lagMs !== null && l.lagMs >= 0 && l.lagMs <= 60_000, `${l.event} lag ${l.lagMs}`);
     assert.ok(result.pollStats.calls <= 40, `${result.pollStats.calls} status calls`);
     await maybeRecordHistory(env.client, handle.workflowId, handle.firstExecutionRunId, 'happy-path');
   });
