@@ -12,6 +12,8 @@ import {
   getProgress,
   getTimeline,
   airopsEvent,
+  refreshNow,
+  searchAttributes,
   trackerWorkflowId,
   type TrackOptions,
   type TrackResult,
@@ -286,6 +288,69 @@ describe('trackAirOpsBatch (time-skipping server)', () => {
     assert.equal(again.firstExecutionRunId, handle.firstExecutionRunId);
     await handle.cancel();
     await handle.result();
+  });
+
+  it('refreshNow polls immediately and returns the fresh progress', async () => {
+    const { batchId, handle } = await createAndTrack({ scenario: 'happy' });
+    await env.sleep(20_000);
+    const before = await handle.query(getPollStats);
+    const progress = await handle.executeUpdate(refreshNow);
+    const after = await handle.query(getPollStats);
+    assert.equal(progress.batchId, batchId);
+    assert.equal(after.calls, before.calls + 1);
+    assert.equal(progress.overall, 'in_progress');
+    await handle.cancel();
+    await handle.result();
+  });
+
+  it('a batch with no progress is flagged stalled (query and search attribute) and, with failOnStall, fails', async () => {
+    const ids = sim.faults.set([{ fault: { type: 'server_error', status: 503 }, endpoints: ['status'] }]);
+    try {
+      const { handle } = await createAndTrack({ scenario: 'happy' }, 20, {
+        stallTimeoutMs: 10 * 60_000,
+        failOnStall: true,
+      });
+      await assert.rejects(handle.result(), (err: unknown) => {
+        assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure);
+        assert.equal(err.cause.type, 'BatchStalled');
+        return true;
+      });
+      const desc = await handle.describe();
+      assert.equal(desc.typedSearchAttributes.get(searchAttributes.stalled), true);
+      const progress = await handle.query(getProgress);
+      assert.equal(progress.stalled, true);
+    } finally {
+      for (const id of ids) sim.faults.clear({ id });
+    }
+  });
+
+  it('a tracking deadline ends it with TrackingDeadlineExceeded and the last state', async () => {
+    const { handle } = await createAndTrack({ scenario: 'happy' }, 20, { deadlineMs: 120_000 });
+    await assert.rejects(handle.result(), (err: unknown) => {
+      assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure);
+      assert.equal(err.cause.type, 'TrackingDeadlineExceeded');
+      const last = err.cause.details?.[0] as TrackResult | undefined;
+      assert.equal(last?.status, 'in_progress');
+      return true;
+    });
+  });
+
+  it('refuses an invalid batch id or options inside the workflow too (not only in the client)', async () => {
+    for (const [args, type] of [
+      [['bad id\n', {}], 'InvalidBatchId'],
+      [['batch_ok', { minPollIntervalMs: -1 }], 'InvalidTrackOptions'],
+    ] as const) {
+      const handle = await env.client.workflow.start('trackAirOpsBatch', {
+        taskQueue,
+        workflowId: uniqueTaskQueue('bad-input'),
+        args: [...args],
+      });
+      await assert.rejects(handle.result(), (err: unknown) => {
+        assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure);
+        assert.equal(err.cause.type, type);
+        return true;
+      });
+    }
   });
 
   it('the API key never enters a history', async () => {
