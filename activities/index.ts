@@ -3,15 +3,25 @@
 import { Context } from '@temporalio/activity';
 import type { OlostepClient } from '../olostep/client';
 import type { BatchSnapshot } from '../olostep/snapshot';
+import { awaitTrackerActivity } from './await-tracker';
+import { createBatchActivity } from './create-batch';
 import { toApplicationFailure } from './failures';
+import { itemsActivity } from './items';
+import { JsonlFileSink, type ResultsSink } from './results-sink';
 
 export { FAILURE_TYPE_BY_ERROR, toApplicationFailure } from './failures';
+export { JsonlFileSink, DEFAULT_RESULTS_DIR, resultsFileName, type ResultsRef, type ResultsSink } from './results-sink';
+export type { CreatedBatch, CreateAirOpsBatchOptions } from './create-batch';
+export { ITEMS_NOT_READY, type CollectedItems, type FetchItemsOptions } from './items';
 
 export interface ActivityDeps {
-  olostep: Pick<OlostepClient, 'getBatchStatus'>;
+  olostep: Pick<OlostepClient, 'getBatchStatus' | 'createBatch' | 'getBatchItems'>;
+  /** Where collected items go. Default: a JSONL file per run under `./results` (JsonlFileSink). */
+  resultsSink?: ResultsSink;
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const resultsSink = deps.resultsSink ?? new JsonlFileSink();
   return {
     /**
      * GET /v1/batches-airops/{batchId}, normalized into a BatchSnapshot. "Not finished yet" is a normal result.
@@ -31,6 +41,12 @@ export function createActivities(deps: ActivityDeps) {
         throw toApplicationFailure(err);
       }
     },
+    /** POST /v1/batches-airops, idempotent across retries; retry contract in activities/create-batch.ts. */
+    createAirOpsBatch: createBatchActivity(deps.olostep),
+    /** GET …/items into the results sink, returning a reference and a summary; contract in activities/items.ts. */
+    fetchAirOpsBatchItems: itemsActivity(deps.olostep, resultsSink),
+    /** Follows a tracker the run did not start; contract in activities/await-tracker.ts. */
+    awaitAirOpsTracker: awaitTrackerActivity(),
   };
 }
 

@@ -1,7 +1,7 @@
 // Builds the tracker's worker from explicit dependencies: used by worker/main.ts, the demo and the tests alike,
 // so what the tests run is what production runs.
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { createActivities, type ResultsSink } from '../activities';
 import { OlostepClient, type OlostepClientOptions } from '../olostep/client';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contract';
 
@@ -13,6 +13,11 @@ export interface TrackerWorkerOptions {
   taskQueue?: string;
   /** The AirOps client options; the API key lives here, in the worker process, never in workflow inputs. */
   olostep: OlostepClientOptions;
+  /**
+   * Where runAirOpsBatch puts collected items. Default: `new JsonlFileSink()`, one JSONL file per run under
+   * `./results` of the worker's working directory (`new JsonlFileSink({ dir })` for another directory).
+   */
+  resultsSink?: ResultsSink;
   /** Pre-bundled workflow code (tests bundle once per file); default: bundle `workflows/` at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   maxConcurrentActivityTaskExecutions?: number;
@@ -28,7 +33,7 @@ export async function createTrackerWorker(opts: TrackerWorkerOptions): Promise<W
     connection: opts.connection,
     namespace: opts.namespace ?? 'default',
     taskQueue: opts.taskQueue ?? DEFAULT_TASK_QUEUE,
-    activities: createActivities({ olostep }),
+    activities: createActivities({ olostep, ...(opts.resultsSink ? { resultsSink: opts.resultsSink } : {}) }),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...(opts.maxConcurrentActivityTaskExecutions !== undefined
       ? { maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions }

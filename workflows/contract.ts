@@ -92,3 +92,82 @@ export const TRACK_FAILURE_TYPES = {
   deadlineExceeded: 'TrackingDeadlineExceeded',
   stalled: 'BatchStalled',
 } as const;
+
+// ---------------------------------------------------------------------------------------------------------------
+// runAirOpsBatch: create a batch from URLs, track it to the end as a child, collect and summarize its items.
+// ---------------------------------------------------------------------------------------------------------------
+
+export type { FailedItemSample, ItemsSummary, MissingFieldCounts, ResultsRef, RunRequest } from './run-summary';
+import type { ItemsSummary, ResultsRef } from './run-summary';
+
+export const RUN_WORKFLOW_TYPE = 'runAirOpsBatch';
+
+/**
+ * Workflow id rule for runs: `airops-run-<runKey>`. The client library derives `runKey` from the request's content
+ * (so re-issuing the same command while it runs attaches to the same run, `workflowIdConflictPolicy: USE_EXISTING`)
+ * unless the caller names the run. The batch the run creates is tracked under `trackerWorkflowId(batchId)`.
+ */
+export function runWorkflowId(runKey: string): string {
+  return `airops-run-${runKey}`;
+}
+
+/** Options of runAirOpsBatch. All optional. Inputs are in history: never put secrets here. */
+export interface RunOptions {
+  /** Sent as the create request's `webhook` (the receiver's public URL); overrides `request.webhook`. */
+  webhookUrl?: string;
+  /** Options of the child trackAirOpsBatch (poll intervals, deadline, stall handling). */
+  track?: TrackOptions;
+}
+
+/** Where a run is: validating → creating → tracking → collecting → done (or failed). */
+export type RunStage = 'validating' | 'creating' | 'tracking' | 'collecting' | 'done' | 'failed';
+
+/** What `getRunStatus` answers: enough for a CLI to find the tracker and show its progress. */
+export interface RunStatus {
+  stage: RunStage;
+  /** Null until the create call returned. */
+  batchId: string | null;
+  /** `trackerWorkflowId(batchId)`: query it with `getProgress` for live phase metrics. */
+  trackerWorkflowId: string | null;
+  /** True when a tracker for the batch already existed (e.g. started by the webhook receiver) and the run attached to it. */
+  trackerAttached: boolean;
+  totalUrls: number;
+  /** The Idempotency-Key the create call sends on every attempt. */
+  idempotencyKey: string;
+  /** Set once the items are in the results sink. */
+  results: ResultsRef | null;
+}
+
+/** The run's result. Small by construction: items live in the results sink, only a reference and a summary here. */
+export interface RunResult {
+  batchId: string;
+  trackerWorkflowId: string;
+  trackerAttached: boolean;
+  idempotencyKey: string;
+  /** Final overall status of the batch (`completed` or `failed`). */
+  status: string | null;
+  failedPhase: string | null;
+  /** The phase error the API reported, if any. */
+  error: { code: string; message: string } | null;
+  /** The tracker's result: per-phase metrics and durations, timeline, poll statistics. */
+  tracking: TrackResult;
+  /** Where the items were written; null when they could not be collected (see `itemsError`). */
+  results: ResultsRef | null;
+  /** Counts by status, failures by stage and code, page types, brand mentions, missing fields. */
+  summary: ItemsSummary | null;
+  /** Why items are missing, e.g. `{type: 'ItemsNotReady', ...}` after every attempt; null when collected. */
+  itemsError: { type: string; message: string } | null;
+}
+
+/** Asks a run where it is. */
+export const getRunStatus = defineQuery<RunStatus>('getRunStatus');
+
+/** ApplicationFailure types runAirOpsBatch itself ends with; create failures keep the activity's type. */
+export const RUN_FAILURE_TYPES = {
+  /** The create request breaks a documented limit; nothing was sent. Details: `{problems: [{path, message, code}]}`. */
+  invalidRequest: 'InvalidCreateRequest',
+  /** RunOptions are malformed; nothing was sent. */
+  invalidOptions: 'InvalidRunOptions',
+  /** The tracker ended without a terminal status (someone cancelled it). Details: `{batchId}`. */
+  trackingEnded: 'TrackingEnded',
+} as const;

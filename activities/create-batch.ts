@@ -1,0 +1,70 @@
+// The create call of a run, as a Temporal activity: idempotent across retries through a stable Idempotency-Key.
+import { Context } from '@temporalio/activity';
+import type { OlostepClient } from '../olostep/client';
+import type { CreateBatchRequestInput } from '../olostep/schemas';
+import type { BatchSnapshot } from '../olostep/snapshot';
+import { runIdempotencyKey } from '../workflows/run-keys';
+import { toApplicationFailure } from './failures';
+
+export interface CreateAirOpsBatchOptions {
+  /**
+   * Sent as `Idempotency-Key` on every attempt. The run workflow passes `runIdempotencyKey(workflowId,
+   * firstExecutionRunId)`; when absent, the same rule is applied to this activity's workflow execution.
+   */
+  idempotencyKey?: string;
+}
+
+/** What the create call returns to workflow code: the id and the create response's status, nothing large. */
+export interface CreatedBatch {
+  batchId: string;
+  totalUrls: number | null;
+  createdAt: number | null;
+  idempotencyKey: string;
+  snapshot: BatchSnapshot;
+}
+
+export function createBatchActivity(olostep: Pick<OlostepClient, 'createBatch'>) {
+  /**
+   * POST /v1/batches-airops with an `Idempotency-Key` that is the same on every attempt of the run.
+   *
+   * Retry contract: safe to retry at any point. When an attempt's request reached the API but its response was
+   * lost (timeout, reset, truncated body, 5xx from a gateway), the retry sends the same key and body, so the API
+   * answers from its idempotency cache (spec §4.4) with the batch already created, instead of creating a second
+   * one; while the first request is still being processed it answers 409, a retryable `Conflict`. Non-retryable
+   * failures: `Validation` (the request breaks a documented limit, checked locally before sending, or a 400/422,
+   * e.g. `idempotency_key_reuse`), `Unauthorized` (401), `PaymentRequired` (402), `Forbidden` (403). Retryable:
+   * `Conflict`, `RateLimited` (next retry after Retry-After), `ServerError`, `Network`, `Timeout`,
+   * `ContractViolation`. Keys live 24 h at the API, so callers must bound retries well inside that (the run
+   * workflow: schedule-to-close 1 h).
+   */
+  return async function createAirOpsBatch(
+    request: CreateBatchRequestInput,
+    options: CreateAirOpsBatchOptions = {},
+  ): Promise<CreatedBatch> {
+    const ctx = Context.current();
+    const exec = ctx.info.workflowExecution;
+    const idempotencyKey =
+      options.idempotencyKey ?? runIdempotencyKey(exec?.workflowId ?? 'standalone', exec?.runId ?? ctx.info.activityId);
+    try {
+      const created = await olostep.createBatch(request, { idempotencyKey, signal: ctx.cancellationSignal });
+      return {
+        batchId: created.batchId,
+        totalUrls: created.snapshot.totalUrls,
+        createdAt: created.snapshot.createdAt,
+        idempotencyKey,
+        snapshot: created.snapshot,
+      };
+    } catch (err) {
+      throw toApplicationFailure(clipDetails(err));
+    }
+  };
+}
+
+/** A local validation of a 10,000-item request can list 10,000 problems; a failure needs the first few. */
+export function clipDetails(err: unknown, max = 20): unknown {
+  const details = (err as { details?: unknown } | null)?.details;
+  if (err instanceof Error && Array.isArray(details) && details.length > max) {
+    Object.defineProperty(err, 'details', { value: details.slice(0, max), enumerable: true, configurable: true });
+  }
+  return err;
+}
