@@ -1,0 +1,66 @@
+// The receiver's configuration, read from the environment once and validated with zod. A missing or invalid
+// setting stops the process with one line naming the variable; secret values are never printed.
+import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE } from '../workflows/contract';
+import { DEFAULT_BODY_LIMIT, DEFAULT_WEBHOOK_PATH, pathProblem, secretProblem } from './server';
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be >= ${min}`).max(max, `must be <= ${max}`));
+
+const secret = (urlSafe: boolean) =>
+  z.string({ error: `is required (at least 16 characters, e.g. \`openssl rand -hex 32\`)` }).check((ctx) => {
+    const problem = secretProblem(ctx.value, 'it', urlSafe);
+    if (problem !== null) {
+      // The value is left out of the issue on purpose: zod would otherwise keep it as `input`.
+      ctx.issues.push({ code: 'custom', input: '[redacted]', message: problem.replace(/^it /, '') });
+    }
+  });
+
+export const WebhookConfig = z.object({
+  WEBHOOK_PORT: int(0, 65_535).default(8788),
+  WEBHOOK_HOST: z.string().min(1).default('127.0.0.1'),
+  WEBHOOK_SECRET: secret(true),
+  WEBHOOK_PATH: z
+    .string()
+    .check((ctx) => {
+      const problem = pathProblem(ctx.value);
+      if (problem !== null) ctx.issues.push({ code: 'custom', input: ctx.value, message: problem });
+    })
+    .default(DEFAULT_WEBHOOK_PATH),
+  WEBHOOK_BODY_LIMIT: int(1_024, 64 * 1_048_576).default(DEFAULT_BODY_LIMIT),
+  WEBHOOK_HMAC_SECRET: secret(false).optional(),
+  WEBHOOK_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WEBHOOK_TRUST_PROXY: z
+    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+    .transform((v) => v === 'true' || v === '1')
+    .default(false),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, e.g. localhost:7233')
+    .default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+});
+export type WebhookConfig = z.infer<typeof WebhookConfig>;
+
+export class WebhookConfigError extends Error {
+  override readonly name = 'WebhookConfigError';
+}
+
+/**
+ * Parses the receiver's settings from the environment (empty values count as unset).
+ * @throws WebhookConfigError whose message is one line naming each bad variable, never a secret's value.
+ */
+export function loadWebhookConfig(env: NodeJS.ProcessEnv = process.env): WebhookConfig {
+  const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = WebhookConfig.safeParse(clean);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);
+    throw new WebhookConfigError(`invalid webhook receiver configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}
