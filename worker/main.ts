@@ -1,16 +1,79 @@
-// `npm run worker`: config from the environment → connection → worker → run until SIGINT/SIGTERM, letting
-// in-flight activities finish (the SDK's graceful shutdown).
-import { NativeConnection } from '@temporalio/worker';
-import { ConfigError, loadWorkerConfig } from './config';
+// `npm run worker`: configuration from the environment → Temporal runtime (JSON logs, opt-in Prometheus metrics) →
+// connection → worker → run until SIGINT/SIGTERM. On a signal the worker stops polling and lets in-flight
+// activities finish (up to SHUTDOWN_GRACE_MS) before it exits 0.
+// Exit codes: 0 stopped cleanly, 1 worker failed, 2 invalid configuration (one line on stderr), 4 Temporal unreachable.
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import {
+  ConfigError,
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  describeWorkerConfig,
+  loadTemporalConnectConfig,
+  loadWorkerConfig,
+  type TemporalConnectConfig,
+  type WorkerConfig,
+} from './config';
+import { createLogger } from './logging';
 import { createTrackerWorker } from './worker';
 
-async function main(): Promise<void> {
-  const config = loadWorkerConfig();
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+const SHUTDOWN_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+
+function loadConfig(): { config: WorkerConfig; temporal: TemporalConnectConfig } {
+  try {
+    return { config: loadWorkerConfig(), temporal: loadTemporalConnectConfig() };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+}
+
+async function main(): Promise<number> {
+  const { config, temporal } = loadConfig();
+  const apiKey = temporal.connectionOptions.apiKey;
+  const logger = createLogger({
+    level: config.LOG_LEVEL,
+    format: config.LOG_FORMAT,
+    secrets: [config.OLOSTEP_API_KEY, typeof apiKey === 'string' ? apiKey : undefined],
+  });
+  Runtime.install({
+    logger,
+    shutdownSignals: SHUTDOWN_SIGNALS,
+    telemetryOptions: {
+      // Core (Rust) logs go through the same JSON logger instead of straight to the console.
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+      ...(config.METRICS_ADDRESS ? { metrics: { prometheus: { bindAddress: config.METRICS_ADDRESS } } } : {}),
+    },
+  });
+  try {
+    return await runWorker(config, temporal, logger);
+  } catch (err) {
+    logger.error('worker failed', { error: err instanceof Error ? err.message : String(err) });
+    return 1;
+  }
+}
+
+async function runWorker(
+  config: WorkerConfig,
+  temporal: TemporalConnectConfig,
+  logger: ReturnType<typeof createLogger>,
+): Promise<number> {
+  const graceMs = config.SHUTDOWN_GRACE_MS ?? DEFAULT_SHUTDOWN_GRACE_MS;
+  logger.info('worker starting', describeWorkerConfig(config, temporal));
+
+  let connection: NativeConnection;
+  try {
+    connection = await NativeConnection.connect(temporal.connectionOptions);
+  } catch (err) {
+    logger.error('Temporal unreachable', {
+      address: temporal.address,
+      error: err instanceof Error ? err.message : String(err),
+    });
+    return 4;
+  }
   try {
     const worker = await createTrackerWorker({
       connection,
-      namespace: config.TEMPORAL_NAMESPACE,
+      namespace: temporal.namespace,
       taskQueue: config.TASK_QUEUE,
       olostep: {
         apiKey: config.OLOSTEP_API_KEY,
@@ -20,19 +83,33 @@ async function main(): Promise<void> {
       maxConcurrentActivityTaskExecutions: config.MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTaskExecutions: config.MAX_CONCURRENT_WORKFLOW_TASKS,
       maxCachedWorkflows: config.MAX_CACHED_WORKFLOWS,
+      extra: { shutdownGraceTime: graceMs },
     });
-    console.log(
-      `worker ready: ${config.TEMPORAL_ADDRESS} namespace=${config.TEMPORAL_NAMESPACE} taskQueue=${config.TASK_QUEUE} api=${config.OLOSTEP_BASE_URL}`,
-    );
+    for (const signal of SHUTDOWN_SIGNALS) {
+      // The runtime itself shuts the worker down on these signals; this only says so in the log.
+      process.once(signal, () =>
+        logger.info('shutdown requested: finishing in-flight activities', { signal, graceMs }),
+      );
+    }
+    logger.info('worker ready', {
+      address: temporal.address,
+      namespace: temporal.namespace,
+      taskQueue: config.TASK_QUEUE,
+      metrics: config.METRICS_ADDRESS ? `http://${config.METRICS_ADDRESS}/metrics` : 'off',
+    });
     await worker.run();
+    logger.info('worker stopped');
+    return 0;
   } finally {
     await connection.close();
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(
-    err instanceof ConfigError ? err.message : `worker failed: ${err instanceof Error ? err.message : String(err)}`,
-  );
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    // Only reached before the logger exists (e.g. Runtime.install failed); config errors never carry secrets.
+    process.stderr.write(`worker failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
