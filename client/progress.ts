@@ -206,12 +206,14 @@ export async function waitForAirOpsBatch(
       }
       if (finished || signal?.aborted) break;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pollIntervalMs);
-        wake = () => {
+        const done = () => {
           clearTimeout(timer);
+          signal?.removeEventListener('abort', done);
           resolve();
         };
-        signal?.addEventListener('abort', wake, { once: true });
+        const timer = setTimeout(done, pollIntervalMs);
+        wake = done;
+        signal?.addEventListener('abort', done, { once: true });
       });
     }
   })();
