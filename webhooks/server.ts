@@ -177,7 +177,10 @@ export interface WebhookReceiver {
   readonly app: FastifyInstance;
   /** Starts listening; resolves to the base URL, e.g. `http://127.0.0.1:8788`. */
   listen(options?: { port?: number; host?: string }): Promise<string>;
-  /** Graceful shutdown: stops accepting, lets in-flight deliveries finish (their answers go out), closes. */
+  /**
+   * Graceful shutdown: stops accepting, lets in-flight deliveries finish (their answers go out), closes, and waits
+   * for every Temporal call it started to settle, so the caller can then close the Temporal connection.
+   */
   close(): Promise<void>;
   /** Counters since start (a copy). */
   stats(): ReceiverStats;
@@ -259,15 +262,27 @@ function classifyEvent(object: string): 'known' | 'future' | 'unsupported' {
 /**
  * Runs a Temporal call with a deadline, and answers no later than it: the SDK's retry loop may sleep past a gRPC
  * deadline (measured: ~1.8 s for a 1 s deadline, ~14 s for 10 s, against a closed port), so a timer bounds it.
- * The call itself is bounded by the same deadline and ends on its own shortly after.
+ * The call itself is bounded by the same deadline and ends shortly after; `pending` tracks it until it does, so
+ * shutdown can wait for it before the connection is closed under it.
  */
-async function withinDeadline<T>(client: Client, ms: number, call: () => Promise<T>): Promise<T> {
+async function withinDeadline<T>(
+  client: Client,
+  ms: number,
+  pending: Set<Promise<unknown>>,
+  call: () => Promise<T>,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer from Temporal within ${ms} ms`)), ms);
   });
+  const running = client.withDeadline(Date.now() + ms, call);
+  const settled: Promise<unknown> = running.then(
+    (): unknown => pending.delete(settled),
+    (): unknown => pending.delete(settled),
+  );
+  pending.add(settled);
   try {
-    return await Promise.race([client.withDeadline(Date.now() + ms, call), timeout]);
+    return await Promise.race([running, timeout]);
   } finally {
     clearTimeout(timer);
   }
@@ -313,14 +328,17 @@ export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookRece
 
   const stats: ReceiverStats = { received: 0, signaled: 0, trackerClosed: 0, rejected: {}, inFlight: 0 };
   const info = new WeakMap<FastifyRequest, RequestInfo>();
+  /** Temporal calls not yet settled (including ones we stopped waiting for): close() waits for them. */
+  const pending = new Set<Promise<unknown>>();
   let closing = false;
+  let closed: Promise<void> | undefined;
 
   // Last line of defence: whatever a log line holds, the secrets never reach the destination.
   const target: LogStream = opts.logger === false ? { write: () => true } : (opts.logger?.stream ?? process.stdout);
   const scrubbed: LogStream = {
     write(line: string) {
       let out = line;
-      for (const s of secrets) if (out.includes(s)) out = out.split(s).join('[redacted]');
+      for (const s of secrets) if (out.includes(s)) out = out.split(s).join('[scrubbed]');
       return target.write(out);
     },
   };
@@ -356,6 +374,11 @@ export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookRece
 
   app.addHook('onRequest', async (request) => {
     info.set(request, { receivedAt: Date.now(), started: performance.now() });
+  });
+  // While shutting down, answers close their connection: a keep-alive socket that goes idle after close() began
+  // would otherwise hold the server open until its keep-alive timeout.
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) void reply.header('connection', 'close');
   });
   // One access-log line per request: method, redacted path, status, duration, batch and event when known.
   app.addHook('onResponse', async (request, reply) => {
@@ -511,7 +534,7 @@ export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookRece
     stats.inFlight++;
     let outcome: SignaledEvent['outcome'] = 'signaled';
     try {
-      await withinDeadline(client, signalTimeoutMs, () =>
+      await withinDeadline(client, signalTimeoutMs, pending, () =>
         client.workflow.signalWithStart<typeof trackWorkflow, [AirOpsEvent]>(TRACK_WORKFLOW_TYPE, {
           workflowId,
           taskQueue,
@@ -568,7 +591,7 @@ export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookRece
   app.get('/readyz', async (request, reply) => {
     if (closing) return reply.code(503).send({ status: 'shutting_down' });
     try {
-      await withinDeadline(client, readinessTimeoutMs, () => client.workflowService.getSystemInfo({}));
+      await withinDeadline(client, readinessTimeoutMs, pending, () => client.workflowService.getSystemInfo({}));
       return { status: 'ready' };
     } catch (err) {
       request.log.warn({ grpcCode: grpcCode(err) }, 'readiness: Temporal unreachable');
@@ -584,9 +607,13 @@ export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookRece
       const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
       return `http://${host}:${addr.port}`;
     },
-    async close() {
-      closing = true;
-      await app.close();
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        await app.close();
+        await Promise.allSettled([...pending]);
+      })();
+      return closed;
     },
     stats: () => ({ ...stats, rejected: { ...stats.rejected } }),
   };
