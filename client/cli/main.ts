@@ -19,6 +19,7 @@ import {
 import { connectClient, type Connected } from './connect';
 import { EXIT, EXIT_CODES_HELP, UsageError, classifyError, oneLine, verboseError, type ExitCode } from './exit-codes';
 import { defaultViewMode } from './render';
+import type { RunCommandOptions } from './run-command';
 
 interface GlobalOptions {
   address?: string;
@@ -278,8 +279,31 @@ export function buildProgram(ctx: CliContext, setExit: (code: ExitCode) => void)
       setExit(await runDemo(options, { env, io, signal: ctx.signal }));
     });
 
-  // `run --urls <file>` (create a batch from a URL list, track it, collect its items) plugs in here once
-  // client/run.ts (runAirOpsBatch's client library) lands; see the README's CLI section.
+  program
+    .command('run')
+    .description('create a batch from a URL list, track it to the end and collect its items (runAirOpsBatch)')
+    .requiredOption('--urls <file>', 'the URL list: .txt (one per line) or .csv (url[,custom_id], header optional)')
+    .option('--brands <list>', 'brands to look for, comma-separated', (v: string, prev: string[] | undefined) =>
+      collect(v, prev),
+    )
+    .option('--country <code>', 'ISO 3166-1 alpha-2 country for scraping (API default RANDOM)')
+    .option('--out <file>', 'copy the results (JSONL, one item per line) here when done')
+    .option('--task-queue <name>', 'task queue of the worker (default: $TASK_QUEUE, else airops-batches)')
+    .option('--run-key <key>', 'name the run (default: derived from the request, so re-running attaches)')
+    .option('--webhook-url <url>', "the webhook receiver's public URL, sent as the batch's webhook")
+    .option('--no-wait', 'start the run and exit')
+    .option('--plain', 'plain progress lines instead of bars')
+    .option('--json', 'JSON progress lines, then the result as JSON')
+    .option('--interval <ms>', 'how often to query progress', '1000')
+    .action(async (o: RunCommandOptions, cmd: Command) => {
+      const { runCommand } = await import('./run-command');
+      const taskQueue = o.taskQueue ?? env.TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
+      const intervalMs = positiveInt('--interval')(o.interval);
+      await withClient(cmd, async (c) => {
+        const mode = defaultViewMode(io.out, env, o);
+        setExit(await runCommand(c.client, { ...o, taskQueue, intervalMs, mode, signal: ctx.signal }, io));
+      });
+    });
 
   return program;
 }
@@ -313,7 +337,8 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
   }
 }
 
-if (require.main === module) {
+/** The process entry: Ctrl-C handling, then runCli on process.argv, then exit with its code. */
+export function main(): void {
   const controller = new AbortController();
   let interrupts = 0;
   process.on('SIGINT', () => {
@@ -338,3 +363,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) main();

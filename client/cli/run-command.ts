@@ -1,0 +1,108 @@
+// `airops run --urls <file>`: the CLI face of runAirOpsBatch (client/run.ts): read and validate the URL list,
+// start the run (idempotent per request content), show the batch's live progress, print the summary, copy the
+// JSONL results.
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { isOlostepError } from '../../olostep/errors';
+import { runWorkflowId } from '../../workflows/contract';
+import { RunInputError, copyRunResults, describeRunResult, runBatchFromFile, watchRun } from '../run';
+import type { Io } from './commands';
+import { EXIT, UsageError, classifyError, type ExitCode } from './exit-codes';
+import { createProgressView, type ViewMode } from './render';
+
+export interface RunCommandOptions {
+  urls: string;
+  brands?: string[];
+  country?: string;
+  out?: string;
+  taskQueue?: string;
+  runKey?: string;
+  webhookUrl?: string;
+  /** false with --no-wait. */
+  wait: boolean;
+  plain?: boolean;
+  json?: boolean;
+  interval: string;
+}
+
+export async function runCommand(
+  client: Client,
+  o: RunCommandOptions & { taskQueue: string; intervalMs: number; mode: ViewMode; signal: AbortSignal },
+  io: Io,
+): Promise<ExitCode> {
+  let started: Awaited<ReturnType<typeof runBatchFromFile>>;
+  try {
+    started = await runBatchFromFile(client, o.urls, {
+      taskQueue: o.taskQueue,
+      ...(o.brands ? { brands: o.brands.filter((b) => b !== '') } : {}),
+      ...(o.country !== undefined ? { country: o.country } : {}),
+      ...(o.runKey !== undefined ? { runKey: o.runKey } : {}),
+      ...(o.webhookUrl !== undefined ? { webhookUrl: o.webhookUrl } : {}),
+    });
+  } catch (err) {
+    if (err instanceof RunInputError || (isOlostepError(err) && err.name === 'ValidationError')) {
+      throw new UsageError(`--urls ${o.urls}: ${err.message}`);
+    }
+    const code = (err as { code?: unknown }).code;
+    if (code === 'ENOENT' || code === 'EISDIR' || code === 'EACCES') {
+      throw new UsageError(`--urls ${o.urls}: cannot read the file (${String(code)})`);
+    }
+    throw err;
+  }
+  const { handle, list, runKey } = started;
+  if (o.mode !== 'json') {
+    io.out.write(
+      `run ${runWorkflowId(runKey)}: ${list.items.length} URLs from ${o.urls} (task queue ${o.taskQueue})\n`,
+    );
+  }
+  if (!o.wait) return EXIT.ok;
+
+  const view = createProgressView(o.mode, io.out);
+  let lastStage = '';
+  const aborted = new Promise<never>((_, reject) => {
+    const fail = () => reject(new Error('interrupted'));
+    if (o.signal.aborted) fail();
+    else o.signal.addEventListener('abort', fail, { once: true });
+  });
+  aborted.catch(() => undefined);
+  let result: Awaited<ReturnType<typeof watchRun>>;
+  try {
+    result = await Promise.race([
+      watchRun(
+        client,
+        handle,
+        (u) => {
+          const stage = `${u.run.stage}${u.run.batchId ? ` (batch ${u.run.batchId})` : ''}`;
+          if (stage !== lastStage) {
+            lastStage = stage;
+            view.note(`run: ${stage}`);
+          }
+          if (u.batch) view.update(u.batch);
+        },
+        { intervalMs: o.intervalMs },
+      ),
+      aborted,
+    ]);
+  } catch (err) {
+    view.stop();
+    if (o.signal.aborted) {
+      io.out.write(`interrupted: the run goes on in Temporal (workflow ${handle.workflowId})\n`);
+      return EXIT.interrupted;
+    }
+    if (err instanceof WorkflowFailedError) {
+      const { code, message } = classifyError(err);
+      io.err.write(`airops: run failed: ${message}\n`);
+      return code;
+    }
+    throw err;
+  }
+  view.stop();
+  if (o.mode === 'json') io.out.write(`${JSON.stringify(result)}\n`);
+  else io.out.write(`${describeRunResult(result)}\n`);
+  if (o.out !== undefined) {
+    const copied = await copyRunResults(result, o.out);
+    if (o.mode !== 'json') io.out.write(`results: ${copied.items} items → ${copied.path}\n`);
+  }
+  if (result.status === 'completed') return EXIT.ok;
+  if (result.status === 'failed') return EXIT.batchFailed;
+  return EXIT.trackingEnded;
+}
