@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // The `airops` command (package.json "bin"). In a checkout it runs the TypeScript sources through tsx (a dev
 // dependency); in an install without dev dependencies it runs the compiled CLI from dist/ (`npm run build`).
-'use strict';
-const { existsSync } = require('node:fs');
-const { join } = require('node:path');
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 let tsx = null;
 try {
@@ -11,11 +15,11 @@ try {
 } catch {
   tsx = null;
 }
-if (tsx !== null && existsSync(join(__dirname, '..', 'client', 'cli', 'main.ts'))) {
+if (tsx !== null && existsSync(join(root, 'client', 'cli', 'main.ts'))) {
   tsx.register();
-  require('../client/cli/main.ts').main();
+  require(join(root, 'client', 'cli', 'main.ts')).main();
 } else {
-  const built = join(__dirname, '..', 'dist', 'client', 'cli', 'main.js');
+  const built = join(root, 'dist', 'client', 'cli', 'main.js');
   if (!existsSync(built)) {
     process.stderr.write('airops: neither tsx nor dist/ is available: run `npm install` or `npm run build`\n');
     process.exit(6);
