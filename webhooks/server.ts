@@ -413,6 +413,8 @@ export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookRece
       ({ statusCode: status, code, message, extra } = err);
     } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       [status, code, message] = [413, 'payload_too_large', `the body exceeds ${bodyLimit} bytes`];
+      // The rest of the body was not read: tell the client not to reuse this connection.
+      void reply.header('connection', 'close');
     } else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
       [status, code, message] =
         err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
