@@ -1,0 +1,459 @@
+// Benchmark: the webhook receiver, and what webhooks buy over polling.
+//   npx tsx bench/webhooks.ts [--duration 10] [--connections 32] [--batches 200] [--scale 200] [--skip-lag]
+//
+// 1. Throughput. A Temporal dev server, the real tracker worker, 200 batches in a simulator with their trackers
+//    running, and the receiver. autocannon (in its own process, loopback only, bounded duration) POSTs valid AirOps
+//    webhook payloads (10 progress levels per batch, so most are real merges, not duplicates) across the 200 batch
+//    ids; every one is a signalWithStart into a running tracker. Accepted events/s = 2xx answers / duration; the
+//    latency is autocannon's (request sent → answer, which includes Temporal accepting the signal).
+// 2. Detection lag on the reference lifecycle (scraping 300 s, analyzing 2 s, enriching 1,295 s): per transition,
+//    simulator transition → the tracker's first observation of it.
+//    - webhooks: dev server + real-clock simulator at --scale× delivering to the receiver. The lag is wall-clock
+//      work (HTTP, receiver, Temporal, workflow task) that does not shrink with the time scale, so it is reported in
+//      wall ms, which is what production sees; in the scaled run's virtual time it would look --scale× larger.
+//    - polling only: the same tracker on the time-skipping server with the simulator's manual clock synced to
+//      Temporal's, no webhook: the tracker's own poll schedule runs in virtual time = production time, exactly.
+// Prints the figures last, and writes bench/results/webhooks.json.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { trackAirOpsBatch as startTracking } from '../client/track';
+import { startSimulator, type SimulatorHandle } from '../simulator/server';
+import { createTrackerWorker, WORKFLOWS_PATH } from '../worker/worker';
+import { getPollStats, type TrackResult } from '../workflows/contract';
+import { createWebhookReceiver, webhookUrlFor, type SignaledEvent } from '../webhooks/server';
+import { createDevServerEnv, createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../test/helpers/temporal';
+import { TEST_API_KEY, clockSyncedActivities, syncSimClock, urls } from '../test/helpers/tracker';
+
+const SECRET = 'whsec_bench_8c1e2f3a4b5d6e7f8091';
+const RESULTS = join(__dirname, 'results', 'webhooks.json');
+
+// ---- autocannon, run in a child process so the load generator does not share the receiver's event loop ----
+
+interface AutocannonSummary {
+  duration: number;
+  total: number;
+  ok2xx: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  reqPerSecAvg: number;
+  latency: { average: number; p50: number; p90: number; p99: number; max: number };
+}
+
+const LOADER = `
+const autocannon = require(process.argv[1]);
+const spec = JSON.parse(require('node:fs').readFileSync(process.argv[2], 'utf8'));
+autocannon(spec).then((r) => {
+  process.stdout.write(JSON.stringify({
+    duration: r.duration, total: r.requests.total, ok2xx: r['2xx'], non2xx: r.non2xx, errors: r.errors,
+    timeouts: r.timeouts, reqPerSecAvg: r.requests.average,
+    latency: { average: r.latency.average, p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max },
+  }));
+}, (e) => { console.error(e); process.exit(1); });
+`;
+
+async function runAutocannon(spec: Record<string, unknown>): Promise<AutocannonSummary> {
+  const dir = mkdtempSync(join(tmpdir(), 'wh-bench-'));
+  try {
+    const file = join(dir, 'spec.json');
+    writeFileSync(file, JSON.stringify(spec));
+    const child = spawn(process.execPath, ['-e', LOADER, require.resolve('autocannon'), file], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    if (code !== 0) throw new Error(`autocannon exited with ${code}`);
+    return JSON.parse(out) as AutocannonSummary;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---- part 1: throughput ----
+
+interface ThroughputResult {
+  connections: number;
+  batches: number;
+  durationS: number;
+  acceptedPerSec: number;
+  autocannon: AutocannonSummary;
+  receiver: { signaled: number; rejected: Record<string, number> };
+  trackersReceived: number;
+  trackersStillRunning: number;
+}
+
+async function throughput(
+  env: TestWorkflowEnvironment,
+  opts: { duration: number; connections: number; batches: number },
+): Promise<ThroughputResult> {
+  const taskQueue = uniqueTaskQueue('bench-wh');
+  // Real clock at 1×: the batches stay in scraping for 5 minutes, so every tracker is running throughout.
+  const sim = await startSimulator({ apiKey: TEST_API_KEY });
+  let logLines = 0;
+  const receiver = createWebhookReceiver({
+    client: env.client,
+    taskQueue,
+    secret: SECRET,
+    // The access log is on (info), so its cost is in the figures; the lines are counted, not kept.
+    logger: { level: 'info', stream: { write: () => ++logLines } },
+  });
+  const worker = await createTrackerWorker({
+    connection: env.nativeConnection,
+    taskQueue,
+    olostep: { apiKey: TEST_API_KEY, baseUrl: sim.url },
+    workflowBundle: await workflowBundle(WORKFLOWS_PATH),
+  });
+  const running = worker.run();
+  try {
+    const base = await receiver.listen();
+    const ids: string[] = [];
+    for (let i = 0; i < opts.batches; i++) ids.push(sim.createBatch({ items: urls(100, `b${i}-`) }).id);
+    await Promise.all(ids.map((id) => startTracking(env.client, id, { taskQueue })));
+    console.log(
+      `throughput: ${opts.batches} trackers started; autocannon ${opts.connections} connections × ${opts.duration} s`,
+    );
+
+    // Bodies: scraping progress 0..9 per batch, the status as the simulator would send it.
+    const requests = [];
+    for (let level = 0; level < 10; level++) {
+      for (const id of ids) {
+        const created = sim.groundTruth(id).created;
+        const body = {
+          object: 'event.batch.airops.scraping_started',
+          id,
+          created,
+          timestamp: created + level * 1_000,
+          status: {
+            overall: 'in_progress',
+            scraping: {
+              state: 'started',
+              submitted: 100,
+              valid: 100,
+              succeeded: level * 10,
+              failed: 0,
+              started_at: created,
+              completed_at: null,
+              error: null,
+            },
+            analyzing: {
+              state: 'pending',
+              items_analyzed: 0,
+              items_needing_enrichment: 0,
+              items_complete: 0,
+              fields_to_enrich: null,
+              started_at: null,
+              completed_at: null,
+            },
+            enriching: {
+              state: 'pending',
+              items_to_enrich: 0,
+              items_enriched: 0,
+              items_failed: 0,
+              llm_batch_id: null,
+              started_at: null,
+              completed_at: null,
+              error: null,
+            },
+          },
+        };
+        requests.push({ method: 'POST', body: JSON.stringify(body) });
+      }
+    }
+    const result = await runAutocannon({
+      url: webhookUrlFor(base, SECRET),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      requests,
+      connections: opts.connections,
+      duration: opts.duration,
+      timeout: 30,
+    });
+    await new Promise((r) => setTimeout(r, 1_000)); // let the last signals' workflow tasks run
+    let trackersReceived = 0;
+    let trackersStillRunning = 0;
+    for (const id of ids) {
+      const handle = env.client.workflow.getHandle(`airops-batch-${id}`);
+      trackersReceived += (await handle.query(getPollStats)).webhookEvents;
+      if ((await handle.describe()).status.name === 'RUNNING') trackersStillRunning++;
+    }
+    const stats = receiver.stats();
+    return {
+      connections: opts.connections,
+      batches: opts.batches,
+      durationS: result.duration,
+      acceptedPerSec: Math.round(result.ok2xx / result.duration),
+      autocannon: result,
+      receiver: { signaled: stats.signaled, rejected: stats.rejected },
+      trackersReceived,
+      trackersStillRunning,
+    };
+  } finally {
+    await receiver.close();
+    worker.shutdown();
+    await running;
+    await sim.close();
+    if (logLines === 0) console.warn('(no access-log lines were written)');
+  }
+}
+
+// ---- part 2: detection lag ----
+
+const TRANSITIONS = [
+  { name: 'scraping completed', phase: 'scraping', state: 'completed' },
+  { name: 'analyzing started', phase: 'analyzing', state: 'started' },
+  { name: 'analyzing completed', phase: 'analyzing', state: 'completed' },
+  { name: 'enriching started', phase: 'enriching', state: 'started' },
+  { name: 'enriching completed', phase: 'enriching', state: 'completed' },
+  { name: 'batch completed', phase: 'overall', state: 'completed' },
+] as const;
+type TransitionName = (typeof TRANSITIONS)[number]['name'];
+
+/** Virtual time of each transition (ground truth) and the tracker's first observation of it (tracker clock). */
+function transitionTimes(sim: SimulatorHandle, batchId: string, result: TrackResult) {
+  const truth = sim.groundTruth(batchId);
+  return TRANSITIONS.map((t) => {
+    let happened: number | null;
+    let observed: number | null;
+    if (t.phase === 'overall') {
+      happened = truth.terminalAt;
+      observed = result.timeline.find((e) => e.phase === 'overall' && e.to === t.state)?.at ?? null;
+    } else {
+      const final = truth.final[t.phase];
+      happened = t.state === 'started' ? final.started_at : final.completed_at;
+      observed = result.phases[t.phase].firstObservedAt[t.state] ?? null;
+    }
+    return { name: t.name, happened, observed };
+  });
+}
+
+interface LagResult {
+  webhooks: {
+    scale: number;
+    runs: number;
+    statusCalls: number[];
+    lagMs: Record<TransitionName, { median: number; max: number }>;
+    lagFromSendMs: Record<TransitionName, { median: number; max: number }>;
+    breakdownMs: { deliveryToAnswer: number; answerToObserved: number };
+  };
+  polling: { statusCalls: number; lagMs: Record<TransitionName, number> };
+}
+
+async function lagWithWebhooks(
+  env: TestWorkflowEnvironment,
+  scale: number,
+  runs: number,
+): Promise<LagResult['webhooks']> {
+  const taskQueue = uniqueTaskQueue('bench-lag');
+  const sim = await startSimulator({ apiKey: TEST_API_KEY, timeScale: scale, webhookTimeoutMs: 5_000 });
+  // The simulator's virtual clock against the wall clock the dev server stamps workflow time with.
+  const anchorVirtual = sim.clock.now();
+  const anchorWall = Date.now();
+  const wallOf = (virtual: number) => anchorWall + (virtual - anchorVirtual) / scale;
+  const signals: SignaledEvent[] = [];
+  const receiver = createWebhookReceiver({
+    client: env.client,
+    taskQueue,
+    secret: SECRET,
+    logger: false,
+    onSignal: (e) => signals.push(e),
+  });
+  const worker = await createTrackerWorker({
+    connection: env.nativeConnection,
+    taskQueue,
+    olostep: { apiKey: TEST_API_KEY, baseUrl: sim.url },
+    workflowBundle: await workflowBundle(WORKFLOWS_PATH),
+  });
+  const running = worker.run();
+  try {
+    const hook = webhookUrlFor(await receiver.listen(), SECRET);
+    const lags = new Map<TransitionName, number[]>();
+    const fromSend = new Map<TransitionName, number[]>();
+    const statusCalls: number[] = [];
+    const deliveryToAnswer: number[] = [];
+    const answerToObserved: number[] = [];
+    await Promise.all(
+      Array.from({ length: runs }, async (_, i) => {
+        await new Promise((r) => setTimeout(r, i * 300)); // staggered, so the runs do not share instants
+        const batchId = sim.createBatch({ items: urls(100, `lag${i}-`), webhook: hook }, { scenario: 'happy' }).id;
+        const result = await (await startTracking(env.client, batchId, { taskQueue })).result();
+        statusCalls.push(sim.requests.filter((r) => r.endpoint === 'status' && r.batchId === batchId).length);
+        const sends = sim.webhookDeliveries.filter((d) => d.batchId === batchId && d.attempt === 1 && !d.duplicate);
+        for (const t of transitionTimes(sim, batchId, result)) {
+          if (t.happened === null || t.observed === null) throw new Error(`${batchId}: ${t.name} not seen`);
+          const list = lags.get(t.name) ?? [];
+          list.push(t.observed - wallOf(t.happened));
+          lags.set(t.name, list);
+          // When the simulator actually sent the event carrying it: at 200× consecutive transitions are ms apart
+          // and one batch's deliveries go out one at a time, so a delivery can queue behind the previous one.
+          const sent = sends.find((d) => d.eventAt === t.happened);
+          if (sent) fromSend.set(t.name, [...(fromSend.get(t.name) ?? []), t.observed - wallOf(sent.at)]);
+        }
+        const completed = signals.find((s) => s.batchId === batchId && s.event === 'event.batch.airops.completed');
+        const observed = result.timeline.find((e) => e.phase === 'overall' && e.to === 'completed')?.at;
+        if (completed && observed !== undefined) {
+          deliveryToAnswer.push(completed.answeredAt - wallOf(sim.groundTruth(batchId).terminalAt));
+          answerToObserved.push(observed - completed.answeredAt);
+        }
+      }),
+    );
+    const median = (xs: number[]) => {
+      const s = [...xs].sort((a, b) => a - b);
+      return s[Math.floor((s.length - 1) / 2)] ?? NaN;
+    };
+    const summarize = (m: Map<TransitionName, number[]>) =>
+      Object.fromEntries(
+        [...m].map(([k, v]) => [k, { median: Math.round(median(v)), max: Math.round(Math.max(...v)) }]),
+      ) as LagResult['webhooks']['lagMs'];
+    const lagMs = summarize(lags);
+    const lagFromSendMs = summarize(fromSend);
+    return {
+      scale,
+      runs,
+      statusCalls,
+      lagMs,
+      lagFromSendMs,
+      breakdownMs: {
+        deliveryToAnswer: Math.round(median(deliveryToAnswer)),
+        answerToObserved: Math.round(median(answerToObserved)),
+      },
+    };
+  } finally {
+    await receiver.close();
+    worker.shutdown();
+    await running;
+    await sim.close();
+  }
+}
+
+async function lagPollingOnly(): Promise<LagResult['polling']> {
+  const env = await createTimeSkippingEnv();
+  const sim = await startSimulator({ clock: 'manual', apiKey: TEST_API_KEY, startTime: await env.currentTimeMs() });
+  const taskQueue = uniqueTaskQueue('bench-poll');
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(WORKFLOWS_PATH),
+    activities: clockSyncedActivities(sim),
+  });
+  const running = worker.run();
+  try {
+    await syncSimClock(sim, await env.currentTimeMs());
+    const batchId = sim.createBatch({ items: urls(100, 'poll-') }, { scenario: 'happy' }).id;
+    const result = await (await startTracking(env.client, batchId, { taskQueue })).result();
+    const lagMs = Object.fromEntries(
+      transitionTimes(sim, batchId, result).map((t) => {
+        if (t.happened === null || t.observed === null) throw new Error(`${t.name} not seen`);
+        return [t.name, t.observed - t.happened];
+      }),
+    ) as LagResult['polling']['lagMs'];
+    return { statusCalls: result.pollStats.calls, lagMs };
+  } finally {
+    worker.shutdown();
+    await running;
+    await sim.close();
+    await env.teardown();
+  }
+}
+
+// ---- main ----
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string', default: '10' },
+      connections: { type: 'string', default: '32' },
+      batches: { type: 'string', default: '200' },
+      scale: { type: 'string', default: '200' },
+      'lag-runs': { type: 'string', default: '3' },
+      'skip-lag': { type: 'boolean', default: false },
+      'skip-throughput': { type: 'boolean', default: false },
+    },
+  });
+  const duration = Math.min(60, Number(values.duration));
+  const env = await createDevServerEnv();
+  let tp: ThroughputResult | null = null;
+  let lag: LagResult | null = null;
+  try {
+    if (!values['skip-throughput']) {
+      tp = await throughput(env, {
+        duration,
+        connections: Number(values.connections),
+        batches: Number(values.batches),
+      });
+    }
+    if (!values['skip-lag']) {
+      const scale = Number(values.scale);
+      console.log(
+        `detection lag: reference lifecycle, webhooks at ${scale}× (dev server), polling only (time-skipping)`,
+      );
+      const webhooks = await lagWithWebhooks(env, scale, Number(values['lag-runs']));
+      const polling = await lagPollingOnly();
+      lag = { webhooks, polling };
+    }
+  } finally {
+    await env.teardown();
+  }
+
+  mkdirSync(join(__dirname, 'results'), { recursive: true });
+  const cpus = (await import('node:os')).cpus();
+  writeFileSync(
+    RESULTS,
+    `${JSON.stringify({ at: new Date().toISOString(), machine: { cpus: cpus.length, model: cpus[0]?.model ?? '?' }, throughput: tp, lag }, null, 2)}\n`,
+  );
+
+  const a = tp?.autocannon;
+  console.log('');
+  if (tp !== null && a !== undefined)
+    console.log(
+      `throughput: ${a.total} requests in ${a.duration} s, ${a.ok2xx} 2xx, ${a.non2xx} non-2xx, ${a.errors} errors, ${a.timeouts} timeouts; ` +
+        `receiver signaled ${tp.receiver.signaled}, trackers counted ${tp.trackersReceived} events, ${tp.trackersStillRunning}/${tp.batches} still running`,
+    );
+  if (a !== undefined) {
+    console.log(
+      `latency ms: avg ${a.latency.average}, p50 ${a.latency.p50}, p90 ${a.latency.p90}, max ${a.latency.max}`,
+    );
+  }
+  if (lag !== null) {
+    const w = lag.webhooks;
+    console.log('');
+    console.log(
+      `detection lag, reference lifecycle (webhooks: median/max of ${w.runs} runs, wall ms; polling: virtual = production time)`,
+    );
+    console.log(
+      `${'transition'.padEnd(22)}${'webhooks'.padStart(16)}${'(from send)'.padStart(16)}${'polling only'.padStart(16)}`,
+    );
+    for (const t of TRANSITIONS) {
+      const wl = w.lagMs[t.name];
+      const ws = w.lagFromSendMs[t.name];
+      const pl = lag.polling.lagMs[t.name];
+      console.log(
+        `${t.name.padEnd(22)}${`${wl.median} / ${wl.max} ms`.padStart(16)}` +
+          `${ws === undefined ? '–'.padStart(16) : `${ws.median} / ${ws.max} ms`.padStart(16)}` +
+          `${`${(pl / 1000).toFixed(1)} s`.padStart(16)}`,
+      );
+    }
+    console.log(
+      `${'status calls'.padEnd(22)}${w.statusCalls.join(', ').padStart(16)}${''.padStart(16)}${String(lag.polling.statusCalls).padStart(16)}`,
+    );
+    console.log(
+      `webhook path (batch completed, median): transition → receiver answered ${w.breakdownMs.deliveryToAnswer} ms, answered → tracker observed ${w.breakdownMs.answerToObserved} ms`,
+    );
+  }
+  console.log('');
+  if (tp !== null && a !== undefined) {
+    console.log(`accepted events/s: ${tp.acceptedPerSec}   (goal ≥ 500)`);
+    console.log(`p99 latency: ${a.latency.p99} ms   (goal ≤ 50 ms)`);
+  }
+  console.log(`(written to ${RESULTS})`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
