@@ -41,6 +41,8 @@ export const WorkerConfig = z.object({
     .transform((s) => s.toUpperCase())
     .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }))
     .default('INFO'),
+  /** Where runAirOpsBatch writes collected items (one JSONL file per run). Default ./results. */
+  RESULTS_DIR: z.string().min(1).optional(),
   /** `json` (default): one JSON object per line. `text`: the SDK's human-readable lines. */
   LOG_FORMAT: z.enum(['json', 'text'], { error: 'must be json or text' }).default('json'),
 });
@@ -131,5 +133,6 @@ export function describeWorkerConfig(config: WorkerConfig, temporal: TemporalCon
     maxCachedWorkflows: config.MAX_CACHED_WORKFLOWS ?? 'sdk default',
     shutdownGraceMs: config.SHUTDOWN_GRACE_MS ?? DEFAULT_SHUTDOWN_GRACE_MS,
     metricsAddress: config.METRICS_ADDRESS ?? 'off',
+    resultsDir: config.RESULTS_DIR ?? './results',
   };
 }

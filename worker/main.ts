@@ -3,6 +3,7 @@
 // activities finish (up to SHUTDOWN_GRACE_MS) before it exits 0.
 // Exit codes: 0 stopped cleanly, 1 worker failed, 2 invalid configuration (one line on stderr), 4 Temporal unreachable.
 import { NativeConnection, Runtime } from '@temporalio/worker';
+import { JsonlFileSink } from '../activities';
 import {
   ConfigError,
   DEFAULT_SHUTDOWN_GRACE_MS,
@@ -80,6 +81,7 @@ async function runWorker(
         baseUrl: config.OLOSTEP_BASE_URL,
         ...(config.OLOSTEP_TIMEOUT_MS ? { timeoutMs: config.OLOSTEP_TIMEOUT_MS } : {}),
       },
+      ...(config.RESULTS_DIR ? { resultsSink: new JsonlFileSink({ dir: config.RESULTS_DIR }) } : {}),
       maxConcurrentActivityTaskExecutions: config.MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTaskExecutions: config.MAX_CONCURRENT_WORKFLOW_TASKS,
       maxCachedWorkflows: config.MAX_CACHED_WORKFLOWS,

@@ -79,11 +79,11 @@ export function trackOptionsFrom(o: TrackCommandOptions): TrackOptions {
 export async function trackCommand(
   client: Client,
   batchId: string,
-  o: TrackCommandOptions,
+  o: { taskQueue: string; track: TrackOptions },
   io: Io,
   ui: { baseUrl?: string | null; namespace: string },
 ): Promise<void> {
-  const handle = await trackAirOpsBatch(client, batchId, { taskQueue: o.taskQueue, ...trackOptionsFrom(o) });
+  const handle = await trackAirOpsBatch(client, batchId, { taskQueue: o.taskQueue, ...o.track });
   io.out.write(`tracking AirOps batch ${batchId}: workflow ${handle.workflowId} (run ${handle.firstExecutionRunId})\n`);
   const link = uiLink(ui.baseUrl, ui.namespace, batchId);
   if (link) io.out.write(`Temporal UI: ${link}\n`);

@@ -11,6 +11,7 @@ import {
   listCommand,
   statusCommand,
   trackCommand,
+  trackOptionsFrom,
   uiLink,
   watchCommand,
   type Io,
@@ -148,8 +149,10 @@ export function buildProgram(ctx: CliContext, setExit: (code: ExitCode) => void)
       ) => {
         checkBatchId(batchId);
         const taskQueue = o.taskQueue ?? env.TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
+        const track = trackOptionsFrom(o); // usage errors before connecting
+        positiveInt('--interval')(o.interval);
         await withClient(cmd, async (c) => {
-          await trackCommand(c.client, batchId, { ...o, taskQueue }, io, {
+          await trackCommand(c.client, batchId, { taskQueue, track }, io, {
             baseUrl: uiBase(cmd),
             namespace: c.config.namespace,
           });
@@ -178,6 +181,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: ExitCode) => void)
       .argument('<batchId>', 'the AirOps batch id'),
   ).action(async (batchId: string, o: { plain?: boolean; json?: boolean; interval: string }, cmd: Command) => {
     checkBatchId(batchId);
+    positiveInt('--interval')(o.interval);
     await withClient(cmd, async (c) => setExit(await watch(cmd, c, batchId, o)));
   });
 
@@ -296,12 +300,13 @@ export function buildProgram(ctx: CliContext, setExit: (code: ExitCode) => void)
     .option('--json', 'JSON progress lines, then the result as JSON')
     .option('--interval <ms>', 'how often to query progress', '1000')
     .action(async (o: RunCommandOptions, cmd: Command) => {
-      const { runCommand } = await import('./run-command');
+      const { prepareRun, runCommand } = await import('./run-command');
       const taskQueue = o.taskQueue ?? env.TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
       const intervalMs = positiveInt('--interval')(o.interval);
+      const prepared = await prepareRun(o);
       await withClient(cmd, async (c) => {
         const mode = defaultViewMode(io.out, env, o);
-        setExit(await runCommand(c.client, { ...o, taskQueue, intervalMs, mode, signal: ctx.signal }, io));
+        setExit(await runCommand(c.client, prepared, { ...o, taskQueue, intervalMs, mode, signal: ctx.signal }, io));
       });
     });
 

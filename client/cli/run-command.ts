@@ -4,7 +4,18 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { isOlostepError } from '../../olostep/errors';
 import { runWorkflowId } from '../../workflows/contract';
-import { RunInputError, copyRunResults, describeRunResult, runBatchFromFile, watchRun } from '../run';
+import type { CreateBatchRequestInput } from '../../olostep/schemas';
+import {
+  RunInputError,
+  buildRunRequest,
+  copyRunResults,
+  describeRunResult,
+  readUrlList,
+  runKeyOf,
+  startRun,
+  watchRun,
+  type ParsedUrlList,
+} from '../run';
 import type { Io } from './commands';
 import { EXIT, UsageError, classifyError, type ExitCode } from './exit-codes';
 import { createProgressView, type ViewMode } from './render';
@@ -24,20 +35,20 @@ export interface RunCommandOptions {
   interval: string;
 }
 
-export async function runCommand(
-  client: Client,
-  o: RunCommandOptions & { taskQueue: string; intervalMs: number; mode: ViewMode; signal: AbortSignal },
-  io: Io,
-): Promise<ExitCode> {
-  let started: Awaited<ReturnType<typeof runBatchFromFile>>;
+export interface PreparedRun {
+  request: CreateBatchRequestInput;
+  list: ParsedUrlList;
+}
+
+/** Reads and validates the URL list and the request built from it, before any connection (usage errors: exit 2). */
+export async function prepareRun(o: RunCommandOptions): Promise<PreparedRun> {
   try {
-    started = await runBatchFromFile(client, o.urls, {
-      taskQueue: o.taskQueue,
+    const list = await readUrlList(o.urls);
+    const request = buildRunRequest(list, {
       ...(o.brands ? { brands: o.brands.filter((b) => b !== '') } : {}),
       ...(o.country !== undefined ? { country: o.country } : {}),
-      ...(o.runKey !== undefined ? { runKey: o.runKey } : {}),
-      ...(o.webhookUrl !== undefined ? { webhookUrl: o.webhookUrl } : {}),
     });
+    return { request, list };
   } catch (err) {
     if (err instanceof RunInputError || (isOlostepError(err) && err.name === 'ValidationError')) {
       throw new UsageError(`--urls ${o.urls}: ${err.message}`);
@@ -48,7 +59,27 @@ export async function runCommand(
     }
     throw err;
   }
-  const { handle, list, runKey } = started;
+}
+
+export async function runCommand(
+  client: Client,
+  prepared: PreparedRun,
+  o: RunCommandOptions & { taskQueue: string; intervalMs: number; mode: ViewMode; signal: AbortSignal },
+  io: Io,
+): Promise<ExitCode> {
+  const { request, list } = prepared;
+  const runKey = o.runKey ?? runKeyOf(request);
+  let handle: Awaited<ReturnType<typeof startRun>>;
+  try {
+    handle = await startRun(client, request, {
+      taskQueue: o.taskQueue,
+      runKey,
+      ...(o.webhookUrl !== undefined ? { webhookUrl: o.webhookUrl } : {}),
+    });
+  } catch (err) {
+    if (err instanceof RunInputError) throw new UsageError(`--urls ${o.urls}: ${err.message}`);
+    throw err;
+  }
   if (o.mode !== 'json') {
     io.out.write(
       `run ${runWorkflowId(runKey)}: ${list.items.length} URLs from ${o.urls} (task queue ${o.taskQueue})\n`,

@@ -24,19 +24,9 @@ import {
   type BatchProgress,
 } from '../../index';
 import { devServerExecutable } from '../../scripts/temporal-servers';
-import { FAST_POLLS, QUICK, SLOW, eventually, startStack, type Stack } from './stack';
+import { BAD_IDS, FAST_POLLS, QUICK, SLOW, eventually, startStack, type Stack } from './stack';
 
 const execFileAsync = promisify(execFile);
-
-/** The ids olostep/batch-id.ts refuses; none may reach Temporal. */
-export const BAD_IDS: [string, string][] = [
-  ['empty', ''],
-  ['whitespace', 'batch_ x'],
-  ['10 KB', `batch_${'a'.repeat(10_240)}`],
-  ['path traversal', '../../v1/x'],
-  ['encoded slash', 'batch_%2Fx'],
-  ['NUL', 'batch_\u0000x'],
-];
 
 describe('client library (dev server + worker + simulator)', () => {
   let stack: Stack;

@@ -3,6 +3,7 @@
 // Shared by test/client, test/cli and test/ui; each test file starts its own.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import { JsonlFileSink } from '../../activities';
 import { startSimulator, type BatchScript, type SimulatorHandle } from '../../simulator/server';
 import { WORKFLOWS_PATH, createTrackerWorker } from '../../worker/worker';
 import { trackAirOpsBatch } from '../../client/track';
@@ -21,6 +22,16 @@ export const SLOW: BatchScript = {
   scenario: 'happy',
   durations: { scrapingMs: 6_000_000, analyzingMs: 2_000, enrichSubmitMs: 3_000, enrichingMs: 6_000_000 },
 };
+/** The ids olostep/batch-id.ts refuses; none may reach Temporal. */
+export const BAD_IDS: [string, string][] = [
+  ['empty', ''],
+  ['whitespace', 'batch_ x'],
+  ['10 KB', `batch_${'a'.repeat(10_240)}`],
+  ['path traversal', '../../v1/x'],
+  ['encoded slash', 'batch_%2Fx'],
+  ['NUL', 'batch_\u0000x'],
+];
+
 /** Poll quickly: the simulator runs 50x faster than the tracker's real-time defaults assume. */
 export const FAST_POLLS: TrackOptions = { minPollIntervalMs: 200, maxPollIntervalMs: 1_000 };
 
@@ -38,7 +49,9 @@ export interface Stack {
   teardown(): Promise<void>;
 }
 
-export async function startStack(opts: { uiPort?: number; timeScale?: number } = {}): Promise<Stack> {
+export async function startStack(
+  opts: { uiPort?: number; timeScale?: number; resultsDir?: string } = {},
+): Promise<Stack> {
   const env = await createDevServerEnv(opts.uiPort ? { uiPort: opts.uiPort } : {});
   const sim = await startSimulator({
     apiKey: STACK_API_KEY,
@@ -51,6 +64,7 @@ export async function startStack(opts: { uiPort?: number; timeScale?: number } =
     taskQueue,
     olostep: { apiKey: STACK_API_KEY, baseUrl: sim.url, timeoutMs: 5_000 },
     workflowBundle: await workflowBundle(WORKFLOWS_PATH),
+    ...(opts.resultsDir ? { resultsSink: new JsonlFileSink({ dir: opts.resultsDir }) } : {}),
   });
   const running = worker.run();
   let n = 0;
