@@ -162,7 +162,7 @@ export interface WebhookReceiverOptions {
   readinessTimeoutMs?: number;
   /** Signals waiting on Temporal at once; beyond it, 503 + Retry-After (Olostep retries). Default 512. */
   maxInFlight?: number;
-  /** Failed authentications per client IP per window before answering 429 without checking. Default 30/min. */
+  /** Failed authentications per client IP per window before further failures get 429 instead of 401. Default 30/min. */
   authFailureLimit?: { max: number; windowMs: number };
   /** Passed to fastify: set when behind a reverse proxy so the client IP is the caller's. Default false. */
   trustProxy?: FastifyServerOptions['trustProxy'];
@@ -300,7 +300,7 @@ function grpcCode(err: unknown): number | null {
  * - `POST <path>/<secret>` and `POST <path>` (with `Authorization: Bearer <secret>` or `X-Webhook-Token`):
  *   200 once the tracker got the event; 401 bad/missing secret or signature; 400 malformed JSON or not an AirOps
  *   webhook; 413 body too large; 415 not JSON; 422 an event type that is not `event.batch.airops.*`; 429 too
- *   many failed authentications; 503 Temporal unreachable or too many deliveries waiting (Olostep retries).
+ *   many failed authentications (wrong secrets only); 503 Temporal unreachable or too many deliveries waiting (Olostep retries).
  * - `GET /healthz`: 200 while the process is up. `GET /readyz`: 200 when Temporal answers, 503 otherwise.
  * @throws RangeError on an unusable secret, HMAC secret, path or limit (the message never contains a secret).
  */
@@ -472,19 +472,14 @@ export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookRece
     });
   });
 
-  /** Authentication: before the body is read. A credential that is presented must be right; one must be. */
+  /**
+   * Authentication, before the body is read: every credential presented must be right, and one must be. A request
+   * with the right secret is never throttled, so nobody can lock Olostep out by failing from a shared IP; wrong
+   * ones from an IP over the failure limit get 429 (back off) instead of 401. What stops guessing is the secret's
+   * length (16+ characters; `openssl rand -hex 32` gives 256 bits), not the limiter.
+   */
   async function authenticate(request: FastifyRequest): Promise<void> {
     stats.received++;
-    const now = Date.now();
-    const wait = limiter.blockedFor(request.ip, now);
-    if (wait > 0) {
-      reject(
-        request,
-        new ReceiverError(429, 'too_many_failures', 'too many failed authentications; retry later', {
-          retryAfterSeconds: Math.ceil(wait / 1000),
-        }),
-      );
-    }
     const presented: string[] = [];
     const params = request.params as { secret?: string } | undefined;
     if (params?.secret !== undefined) presented.push(params.secret);
@@ -498,10 +493,19 @@ export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookRece
     // Every comparison runs (no early exit), so timing does not tell which credential was wrong.
     let ok = presented.length > 0;
     for (const p of presented) ok = secretsEqual(p, secretDigest) && ok;
-    if (!ok) {
-      limiter.record(request.ip, now);
-      reject(request, new ReceiverError(401, 'unauthorized', 'missing or wrong webhook secret'));
+    if (ok) return;
+    const now = Date.now();
+    const wait = limiter.blockedFor(request.ip, now);
+    limiter.record(request.ip, now);
+    if (wait > 0) {
+      reject(
+        request,
+        new ReceiverError(429, 'too_many_failures', 'too many failed authentications; retry later', {
+          retryAfterSeconds: Math.ceil(wait / 1000),
+        }),
+      );
     }
+    reject(request, new ReceiverError(401, 'unauthorized', 'missing or wrong webhook secret'));
   }
 
   async function deliver(request: FastifyRequest, reply: FastifyReply) {
