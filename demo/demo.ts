@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { OlostepClient } from '../olostep/client';
-import { ServerNotProvisionedError, devServerExecutable } from '../scripts/temporal-servers';
+import { ServerNotProvisionedError, cacheDir, devServerExecutable } from '../scripts/temporal-servers';
 import { DEFAULT_API_KEY, startSimulator, type SimulatorHandle } from '../simulator/server';
 import { SCENARIO_NAMES } from '../simulator/scenarios';
 import { ConfigError, loadTemporalConnectConfig, loadWorkerConfig } from '../worker/config';
@@ -193,7 +193,7 @@ export async function runDemo(opts: DemoOptions, ctx: DemoContext): Promise<Exit
     }
     interrupted();
 
-    const bundlePromise = cachedWorkflowBundle(join(stateDir, 'bundles'));
+    const bundlePromise = cachedWorkflowBundle(join(cacheDir(env), 'workflow-bundles'));
     let sim: SimulatorHandle | null = null;
     if (!real) {
       sim = await startSimulator({

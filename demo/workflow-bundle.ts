@@ -1,8 +1,8 @@
-// The workflow bundle, cached on disk: webpack-bundling workflows/ takes 3–7 s on this 2-core machine, most of the
+// The workflow bundle, cached on disk (in the machine cache, ~/.cache/airops-temporal/workflow-bundles): webpack-bundling workflows/ takes 3–7 s on this 2-core machine, most of the
 // demo's start-up. The cache key hashes every source file the bundle can include (workflows/, olostep/) and the
 // SDK version, so any change rebuilds it.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../worker/worker';
@@ -38,5 +38,10 @@ export async function cachedWorkflowBundle(cacheDir: string): Promise<{ code: st
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync(temp, code);
   renameSync(temp, file);
+  // Older bundles (of earlier sources) are of no further use.
+  for (const name of readdirSync(cacheDir)) {
+    if (/^workflow-bundle-[0-9a-f]+\.js$/.test(name) && join(cacheDir, name) !== file)
+      rmSync(join(cacheDir, name), { force: true });
+  }
   return { code, cached: false };
 }
