@@ -180,10 +180,14 @@ export async function waitForAirOpsBatch(
 
   let finished = false;
   let wake: () => void = () => undefined;
-  const result = handle.result().finally(() => {
-    finished = true;
-    wake();
-  });
+  // The result is a long poll: abort it when we stop early, so no call is left retrying on a closed connection.
+  const stopResult = new AbortController();
+  const result = client.connection
+    .withAbortSignal(stopResult.signal, () => handle.result())
+    .finally(() => {
+      finished = true;
+      wake();
+    });
   result.catch(() => undefined); // observed below; avoids an unhandled rejection if we stop early
 
   let last: string | null = null;
@@ -193,7 +197,10 @@ export async function waitForAirOpsBatch(
     last = key;
     onProgress?.(p);
   };
-  const query = () => withQueryDeadline(client, workflowId, queryTimeoutMs, () => handle.query(getProgress));
+  const query = () =>
+    client.connection.withAbortSignal(stopResult.signal, () =>
+      withQueryDeadline(client, workflowId, queryTimeoutMs, () => handle.query(getProgress)),
+    );
 
   const poller = (async () => {
     if (onProgress === undefined) return;
@@ -202,7 +209,7 @@ export async function waitForAirOpsBatch(
         emit(await query());
       } catch (err) {
         if (mapNotFound(err, id, workflowId) instanceof TrackerNotFoundError) throw mapNotFound(err, id, workflowId);
-        onQueryError?.(err);
+        if (!stopResult.signal.aborted) onQueryError?.(err);
       }
       if (finished || signal?.aborted) break;
       await new Promise<void>((resolve) => {
@@ -230,6 +237,8 @@ export async function waitForAirOpsBatch(
   try {
     outcome = await Promise.race([result, aborted, poller.then(() => result)]);
   } catch (err) {
+    stopResult.abort();
+    await poller.catch(() => undefined); // its in-flight query is aborted too: nothing outlives this call
     throw mapNotFound(err, id, workflowId);
   }
   if (onProgress !== undefined) {
