@@ -240,10 +240,14 @@ export async function runAirOpsBatch(request: RunRequest, options?: RunOptions):
   const trackerId = trackerWorkflowId(batchId);
   setCurrentDetails(detailsMarkdown(status));
 
-  // 3. Follow the batch to its end.
+  // 3. Follow the batch to its end. The child was started in a non-cancellable scope, so the run's own cancellation
+  // does not reach it (as intended); racing with `cancelRequested` ends the run at once without touching the child.
   let tracking: TrackResult;
   try {
-    tracking = child !== null ? await child.result() : await awaitAirOpsTracker(batchId);
+    tracking =
+      child !== null
+        ? await Promise.race([child.result(), CancellationScope.current().cancelRequested])
+        : await awaitAirOpsTracker(batchId);
   } catch (err) {
     if (isCancellation(err)) throw err;
     const f = innerFailure(err);

@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { copyRunResults, describeRunResult, startRun, watchRun, type RunProgressUpdate } from '../../client/run';
@@ -16,6 +16,7 @@ import {
   RUN_WORKFLOW_TYPE,
   TRACK_WORKFLOW_TYPE,
   airopsEvent,
+  getRunStatus,
   runWorkflowId,
   trackerWorkflowId,
   type AirOpsEvent,
@@ -147,6 +148,43 @@ describe('runAirOpsBatch (dev server, simulator at 2,000×)', () => {
       return true;
     });
     assert.equal(sim.requests.length, requestsBefore);
+  });
+
+  it('a cancel during the create still leaves the created batch tracked; terminating a run abandons its tracker', async () => {
+    // The create answers 300 ms late; the cancel arrives before it: the create finishes, the tracker starts, then
+    // the run ends cancelled. (On the time-skipping test server, right after another cancelled run, the tracker's
+    // first timer never fired in this sequence, and the test hung; not investigated further, so it runs here.)
+    const ids = sim.faults.set({ fault: { type: 'slow', delayMs: 300 }, endpoints: ['create'], count: 1 });
+    try {
+      const before = sim.batchIds().length;
+      const handle = await startRun(env.client, { items: mixedUrls(10, 'cancel-early') }, { taskQueue, track: TRACK });
+      await handle.cancel();
+      await assert.rejects(handle.result(), (err: unknown) => {
+        assert.ok(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure, String(err));
+        return true;
+      });
+      assert.equal(sim.batchIds().length, before + 1);
+      const batchId = sim.batchIds().at(-1)!;
+      const tracked = await env.client.workflow.getHandle<typeof trackAirOpsBatch>(trackerWorkflowId(batchId)).result();
+      assert.equal(tracked.status, 'completed');
+    } finally {
+      for (const id of ids) sim.faults.clear({ id });
+    }
+
+    const slow: TrackOptions = { ...TRACK, minPollIntervalMs: 200 };
+    sim.scriptNextBatch({ durations: { enrichingMs: 4_000_000 } }); // ~2 s of wall time at 2,000×
+    const run = await startRun(env.client, { items: mixedUrls(10, 'terminate') }, { taskQueue, track: slow });
+    let trackerId: string | null = null;
+    for (let i = 0; i < 100 && trackerId === null; i++) {
+      const s = await run.query(getRunStatus).catch(() => null);
+      if (s?.stage === 'tracking') trackerId = s.trackerWorkflowId;
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(trackerId !== null, 'the run never reached tracking');
+    await run.terminate('test: terminate the run');
+    const tracked = await env.client.workflow.getHandle<typeof trackAirOpsBatch>(trackerId).result();
+    assert.equal(tracked.status, 'completed');
+    assert.equal(tracked.endedBy, 'terminal');
   });
 
   it('a webhook receiver that starts the tracker first: the run attaches to it instead of starting a second', async () => {

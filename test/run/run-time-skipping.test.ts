@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { startRun } from '../../client/run';
@@ -17,9 +17,11 @@ import {
   runWorkflowId,
   trackerWorkflowId,
   type RunResult,
+  type RunStatus,
 } from '../../workflows/contract';
 import { summarizeItems } from '../../workflows/run-summary';
 import type { runAirOpsBatch } from '../../workflows/run-airops-batch';
+import type { trackAirOpsBatch } from '../../workflows/track-airops-batch';
 import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 import { syncSimClock } from '../helpers/tracker';
 import { TEST_API_KEY, chainStats, historyStats, mixedUrls, readJsonl, runActivities, tempResultsDir } from './helpers';
@@ -167,6 +169,29 @@ describe('runAirOpsBatch (time-skipping server)', () => {
     assert.ok((s.failed.byStage.enriching?.byCode.LLM_BATCH_FAILED ?? 0) > 0, JSON.stringify(s.failed));
     assert.ok((s.failed.byStage.scraping?.byCode.SCRAPE_FAILED ?? 0) > 0, JSON.stringify(s.failed));
     assert.ok(s.failedSamples.length > 0);
+  });
+
+  /** Waits (in skipped time) until the run has created its batch and started the tracker. */
+  async function untilTracking(handle: { query: (q: typeof getRunStatus) => Promise<RunStatus> }): Promise<RunStatus> {
+    for (let i = 0; i < 100; i++) {
+      const s = await handle.query(getRunStatus).catch(() => null);
+      if (s?.stage === 'tracking') return s;
+      await env.sleep(1_000);
+    }
+    throw new Error('the run never reached the tracking stage');
+  }
+
+  it('cancelling the run abandons the tracker, which follows the batch to its end', async () => {
+    const handle = await startRun(env.client, { items: mixedUrls(20, 'cancel') }, { taskQueue });
+    const status = await untilTracking(handle);
+    await handle.cancel();
+    await assert.rejects(handle.result(), (err: unknown) => {
+      assert.ok(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure, String(err));
+      return true;
+    });
+    const tracked = await env.client.workflow.getHandle<typeof trackAirOpsBatch>(status.trackerWorkflowId!).result();
+    assert.equal(tracked.status, 'completed');
+    assert.equal(tracked.endedBy, 'terminal');
   });
 
   /** Starts the workflow directly (no client-side check) and returns its failure. */
