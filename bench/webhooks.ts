@@ -1,11 +1,15 @@
 // Benchmark: the webhook receiver, and what webhooks buy over polling.
-//   npx tsx bench/webhooks.ts [--duration 10] [--connections 32] [--batches 200] [--scale 200] [--skip-lag]
+//   npx tsx bench/webhooks.ts [--duration 10] [--connections 32] [--batches 200] [--rate 50] [--scale 200]
+//                             [--lag-runs 3] [--skip-lag] [--skip-throughput]
 //
+// 0. The receiver alone, with a stub Temporal client (5 s): its own ceiling, to see where the time goes.
 // 1. Throughput. A Temporal dev server, the real tracker worker, 200 batches in a simulator with their trackers
 //    running, and the receiver. autocannon (in its own process, loopback only, bounded duration) POSTs valid AirOps
 //    webhook payloads (10 progress levels per batch, so most are real merges, not duplicates) across the 200 batch
 //    ids; every one is a signalWithStart into a running tracker. Accepted events/s = 2xx answers / duration; the
-//    latency is autocannon's (request sent → answer, which includes Temporal accepting the signal).
+//    latency is autocannon's (request sent → answer, which includes Temporal accepting the signal). Twice: closed
+//    loop (saturation: the capacity, and the queueing latency at it), then open loop at --rate events/s offered
+//    (the latency a sender sees below capacity).
 // 2. Detection lag on the reference lifecycle (scraping 300 s, analyzing 2 s, enriching 1,295 s): per transition,
 //    simulator transition → the tracker's first observation of it.
 //    - webhooks: dev server + real-clock simulator at --scale× delivering to the receiver. The lag is wall-clock
@@ -19,6 +23,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { trackAirOpsBatch as startTracking } from '../client/track';
@@ -77,12 +82,93 @@ async function runAutocannon(spec: Record<string, unknown>): Promise<AutocannonS
 
 // ---- part 1: throughput ----
 
+/** Bodies: scraping progress 0..9 per batch (most signals are real merges, not duplicates), spec §3 shape. */
+function webhookBodies(batches: { id: string; created: number }[]): { method: 'POST'; body: string }[] {
+  const requests: { method: 'POST'; body: string }[] = [];
+  for (let level = 0; level < 10; level++) {
+    for (const { id, created } of batches) {
+      const body = {
+        object: 'event.batch.airops.scraping_started',
+        id,
+        created,
+        timestamp: created + level * 1_000,
+        status: {
+          overall: 'in_progress',
+          scraping: {
+            state: 'started',
+            submitted: 100,
+            valid: 100,
+            succeeded: level * 10,
+            failed: 0,
+            started_at: created,
+            completed_at: null,
+            error: null,
+          },
+          analyzing: {
+            state: 'pending',
+            items_analyzed: 0,
+            items_needing_enrichment: 0,
+            items_complete: 0,
+            fields_to_enrich: null,
+            started_at: null,
+            completed_at: null,
+          },
+          enriching: {
+            state: 'pending',
+            items_to_enrich: 0,
+            items_enriched: 0,
+            items_failed: 0,
+            llm_batch_id: null,
+            started_at: null,
+            completed_at: null,
+            error: null,
+          },
+        },
+      };
+      requests.push({ method: 'POST', body: JSON.stringify(body) });
+    }
+  }
+  return requests;
+}
+
+/** The access log stays on (info), so its cost is in the figures; lines are counted, not kept. */
+const countingLog = () => {
+  const stream = { lines: 0, write: () => ++stream.lines };
+  return stream;
+};
+
+/**
+ * The receiver's own ceiling: everything up to the Temporal call (HTTP, auth, parse, zod, log), with a stub client
+ * whose signalWithStart resolves at once. Not a figure for the goal, a reference for where the time goes.
+ */
+async function receiverAlone(opts: { duration: number; connections: number }): Promise<AutocannonSummary> {
+  const stub = {
+    withDeadline: <T>(_deadline: number, fn: () => Promise<T>) => fn(),
+    workflow: { signalWithStart: async () => ({}) },
+  } as unknown as Client;
+  const receiver = createWebhookReceiver({ client: stub, secret: SECRET, logger: { stream: countingLog() } });
+  try {
+    const base = await receiver.listen();
+    const ids = Array.from({ length: 200 }, (_, i) => ({ id: `batch_stub_${i}`, created: 1_760_000_000_000 }));
+    return await runAutocannon({
+      url: webhookUrlFor(base, SECRET),
+      headers: { 'content-type': 'application/json' },
+      requests: webhookBodies(ids),
+      connections: opts.connections,
+      duration: opts.duration,
+    });
+  } finally {
+    await receiver.close();
+  }
+}
+
 interface ThroughputResult {
   connections: number;
   batches: number;
-  durationS: number;
-  acceptedPerSec: number;
-  autocannon: AutocannonSummary;
+  /** Closed loop, as fast as answers come: the capacity. */
+  saturation: AutocannonSummary & { acceptedPerSec: number };
+  /** Open loop at a fixed offered rate below capacity: the latency a sender sees in normal operation. */
+  paced: (AutocannonSummary & { offeredPerSec: number; acceptedPerSec: number }) | null;
   receiver: { signaled: number; rejected: Record<string, number> };
   trackersReceived: number;
   trackersStillRunning: number;
@@ -90,19 +176,13 @@ interface ThroughputResult {
 
 async function throughput(
   env: TestWorkflowEnvironment,
-  opts: { duration: number; connections: number; batches: number },
+  opts: { duration: number; connections: number; batches: number; rate: number },
 ): Promise<ThroughputResult> {
   const taskQueue = uniqueTaskQueue('bench-wh');
   // Real clock at 1×: the batches stay in scraping for 5 minutes, so every tracker is running throughout.
   const sim = await startSimulator({ apiKey: TEST_API_KEY });
-  let logLines = 0;
-  const receiver = createWebhookReceiver({
-    client: env.client,
-    taskQueue,
-    secret: SECRET,
-    // The access log is on (info), so its cost is in the figures; the lines are counted, not kept.
-    logger: { level: 'info', stream: { write: () => ++logLines } },
-  });
+  const log = countingLog();
+  const receiver = createWebhookReceiver({ client: env.client, taskQueue, secret: SECRET, logger: { stream: log } });
   const worker = await createTrackerWorker({
     connection: env.nativeConnection,
     taskQueue,
@@ -112,72 +192,32 @@ async function throughput(
   const running = worker.run();
   try {
     const base = await receiver.listen();
-    const ids: string[] = [];
-    for (let i = 0; i < opts.batches; i++) ids.push(sim.createBatch({ items: urls(100, `b${i}-`) }).id);
-    await Promise.all(ids.map((id) => startTracking(env.client, id, { taskQueue })));
-    console.log(
-      `throughput: ${opts.batches} trackers started; autocannon ${opts.connections} connections × ${opts.duration} s`,
-    );
-
-    // Bodies: scraping progress 0..9 per batch, the status as the simulator would send it.
-    const requests = [];
-    for (let level = 0; level < 10; level++) {
-      for (const id of ids) {
-        const created = sim.groundTruth(id).created;
-        const body = {
-          object: 'event.batch.airops.scraping_started',
-          id,
-          created,
-          timestamp: created + level * 1_000,
-          status: {
-            overall: 'in_progress',
-            scraping: {
-              state: 'started',
-              submitted: 100,
-              valid: 100,
-              succeeded: level * 10,
-              failed: 0,
-              started_at: created,
-              completed_at: null,
-              error: null,
-            },
-            analyzing: {
-              state: 'pending',
-              items_analyzed: 0,
-              items_needing_enrichment: 0,
-              items_complete: 0,
-              fields_to_enrich: null,
-              started_at: null,
-              completed_at: null,
-            },
-            enriching: {
-              state: 'pending',
-              items_to_enrich: 0,
-              items_enriched: 0,
-              items_failed: 0,
-              llm_batch_id: null,
-              started_at: null,
-              completed_at: null,
-              error: null,
-            },
-          },
-        };
-        requests.push({ method: 'POST', body: JSON.stringify(body) });
-      }
-    }
-    const result = await runAutocannon({
+    const batches = Array.from({ length: opts.batches }, (_, i) => {
+      const created = sim.createBatch({ items: urls(100, `b${i}-`) });
+      return { id: created.id, created: created.created };
+    });
+    await Promise.all(batches.map(({ id }) => startTracking(env.client, id, { taskQueue })));
+    const spec = {
       url: webhookUrlFor(base, SECRET),
-      method: 'POST',
       headers: { 'content-type': 'application/json' },
-      requests,
-      connections: opts.connections,
+      requests: webhookBodies(batches),
       duration: opts.duration,
       timeout: 30,
-    });
+    };
+    console.log(
+      `end to end, saturation: ${opts.connections} connections × ${opts.duration} s, ${opts.batches} trackers`,
+    );
+    const saturation = await runAutocannon({ ...spec, connections: opts.connections });
+    let paced: ThroughputResult['paced'] = null;
+    if (opts.rate > 0) {
+      console.log(`end to end, paced: ${opts.rate} events/s offered × ${opts.duration} s`);
+      const r = await runAutocannon({ ...spec, connections: opts.connections, overallRate: opts.rate });
+      paced = { ...r, offeredPerSec: opts.rate, acceptedPerSec: Math.round(r.ok2xx / r.duration) };
+    }
     await new Promise((r) => setTimeout(r, 1_000)); // let the last signals' workflow tasks run
     let trackersReceived = 0;
     let trackersStillRunning = 0;
-    for (const id of ids) {
+    for (const { id } of batches) {
       const handle = env.client.workflow.getHandle(`airops-batch-${id}`);
       trackersReceived += (await handle.query(getPollStats)).webhookEvents;
       if ((await handle.describe()).status.name === 'RUNNING') trackersStillRunning++;
@@ -186,9 +226,8 @@ async function throughput(
     return {
       connections: opts.connections,
       batches: opts.batches,
-      durationS: result.duration,
-      acceptedPerSec: Math.round(result.ok2xx / result.duration),
-      autocannon: result,
+      saturation: { ...saturation, acceptedPerSec: Math.round(saturation.ok2xx / saturation.duration) },
+      paced,
       receiver: { signaled: stats.signaled, rejected: stats.rejected },
       trackersReceived,
       trackersStillRunning,
@@ -198,7 +237,7 @@ async function throughput(
     worker.shutdown();
     await running;
     await sim.close();
-    if (logLines === 0) console.warn('(no access-log lines were written)');
+    if (log.lines === 0) console.warn('(no access-log lines were written)');
   }
 }
 
@@ -363,12 +402,17 @@ async function lagPollingOnly(): Promise<LagResult['polling']> {
 
 // ---- main ----
 
+const fmt = (a: AutocannonSummary) =>
+  `${a.total} requests in ${a.duration} s (${a.ok2xx} 2xx, ${a.non2xx} non-2xx, ${a.errors} errors, ${a.timeouts} timeouts); ` +
+  `latency ms avg ${a.latency.average}, p50 ${a.latency.p50}, p90 ${a.latency.p90}, p99 ${a.latency.p99}, max ${a.latency.max}`;
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       duration: { type: 'string', default: '10' },
       connections: { type: 'string', default: '32' },
       batches: { type: 'string', default: '200' },
+      rate: { type: 'string', default: '50' },
       scale: { type: 'string', default: '200' },
       'lag-runs': { type: 'string', default: '3' },
       'skip-lag': { type: 'boolean', default: false },
@@ -376,16 +420,18 @@ async function main(): Promise<void> {
     },
   });
   const duration = Math.min(60, Number(values.duration));
-  const env = await createDevServerEnv();
+  const connections = Number(values.connections);
+  let alone: AutocannonSummary | null = null;
   let tp: ThroughputResult | null = null;
   let lag: LagResult | null = null;
+  if (!values['skip-throughput']) {
+    console.log(`receiver alone (stub Temporal): ${connections} connections × 5 s`);
+    alone = await receiverAlone({ duration: 5, connections });
+  }
+  const env = await createDevServerEnv();
   try {
     if (!values['skip-throughput']) {
-      tp = await throughput(env, {
-        duration,
-        connections: Number(values.connections),
-        batches: Number(values.batches),
-      });
+      tp = await throughput(env, { duration, connections, batches: Number(values.batches), rate: Number(values.rate) });
     }
     if (!values['skip-lag']) {
       const scale = Number(values.scale);
@@ -401,29 +447,30 @@ async function main(): Promise<void> {
   }
 
   mkdirSync(join(__dirname, 'results'), { recursive: true });
-  const cpus = (await import('node:os')).cpus();
+  const os = await import('node:os');
+  const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? '?', loadavg: os.loadavg() };
   writeFileSync(
     RESULTS,
-    `${JSON.stringify({ at: new Date().toISOString(), machine: { cpus: cpus.length, model: cpus[0]?.model ?? '?' }, throughput: tp, lag }, null, 2)}\n`,
+    `${JSON.stringify({ at: new Date().toISOString(), machine, receiverAlone: alone, throughput: tp, lag }, null, 2)}\n`,
   );
 
-  const a = tp?.autocannon;
   console.log('');
-  if (tp !== null && a !== undefined)
+  console.log(`machine: ${machine.cpus} CPUs, load average now ${machine.loadavg.map((l) => l.toFixed(1)).join(' ')}`);
+  if (alone !== null)
+    console.log(`receiver alone (stub Temporal): ${Math.round(alone.ok2xx / alone.duration)}/s; ${fmt(alone)}`);
+  if (tp !== null) {
+    console.log(`end to end, saturation: ${fmt(tp.saturation)}`);
+    if (tp.paced !== null) console.log(`end to end, paced at ${tp.paced.offeredPerSec}/s: ${fmt(tp.paced)}`);
     console.log(
-      `throughput: ${a.total} requests in ${a.duration} s, ${a.ok2xx} 2xx, ${a.non2xx} non-2xx, ${a.errors} errors, ${a.timeouts} timeouts; ` +
-        `receiver signaled ${tp.receiver.signaled}, trackers counted ${tp.trackersReceived} events, ${tp.trackersStillRunning}/${tp.batches} still running`,
-    );
-  if (a !== undefined) {
-    console.log(
-      `latency ms: avg ${a.latency.average}, p50 ${a.latency.p50}, p90 ${a.latency.p90}, max ${a.latency.max}`,
+      `receiver signaled ${tp.receiver.signaled}; the trackers counted ${tp.trackersReceived} webhook events; ` +
+        `${tp.trackersStillRunning}/${tp.batches} trackers still running`,
     );
   }
   if (lag !== null) {
     const w = lag.webhooks;
     console.log('');
     console.log(
-      `detection lag, reference lifecycle (webhooks: median/max of ${w.runs} runs, wall ms; polling: virtual = production time)`,
+      `detection lag, reference lifecycle (webhooks: median / max of ${w.runs} runs, wall ms = production; polling only: virtual = production)`,
     );
     console.log(
       `${'transition'.padEnd(22)}${'webhooks'.padStart(16)}${'(from send)'.padStart(16)}${'polling only'.padStart(16)}`,
@@ -442,13 +489,16 @@ async function main(): Promise<void> {
       `${'status calls'.padEnd(22)}${w.statusCalls.join(', ').padStart(16)}${''.padStart(16)}${String(lag.polling.statusCalls).padStart(16)}`,
     );
     console.log(
-      `webhook path (batch completed, median): transition → receiver answered ${w.breakdownMs.deliveryToAnswer} ms, answered → tracker observed ${w.breakdownMs.answerToObserved} ms`,
+      `webhook path (batch completed, median): transition → receiver answered ${w.breakdownMs.deliveryToAnswer} ms, ` +
+        `answered → tracker observed ${w.breakdownMs.answerToObserved} ms`,
     );
   }
   console.log('');
-  if (tp !== null && a !== undefined) {
-    console.log(`accepted events/s: ${tp.acceptedPerSec}   (goal ≥ 500)`);
-    console.log(`p99 latency: ${a.latency.p99} ms   (goal ≤ 50 ms)`);
+  if (tp !== null) {
+    console.log(`accepted events/s: ${tp.saturation.acceptedPerSec}   (goal ≥ 500)`);
+    console.log(`p99 latency: ${tp.saturation.latency.p99} ms at saturation (goal ≤ 50 ms)`);
+    if (tp.paced !== null)
+      console.log(`p99 latency: ${tp.paced.latency.p99} ms at ${tp.paced.offeredPerSec} events/s offered`);
   }
   console.log(`(written to ${RESULTS})`);
 }

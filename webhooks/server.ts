@@ -300,7 +300,8 @@ function grpcCode(err: unknown): number | null {
  * - `POST <path>/<secret>` and `POST <path>` (with `Authorization: Bearer <secret>` or `X-Webhook-Token`):
  *   200 once the tracker got the event; 401 bad/missing secret or signature; 400 malformed JSON or not an AirOps
  *   webhook; 413 body too large; 415 not JSON; 422 an event type that is not `event.batch.airops.*`; 429 too
- *   many failed authentications (wrong secrets only); 503 Temporal unreachable or too many deliveries waiting (Olostep retries).
+ *   many failed authentications (wrong secrets only); 503 Temporal unreachable or too many deliveries waiting
+ *   (Olostep retries).
  * - `GET /healthz`: 200 while the process is up. `GET /readyz`: 200 when Temporal answers, 503 otherwise.
  * @throws RangeError on an unusable secret, HMAC secret, path or limit (the message never contains a secret).
  */
