@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { startSimulator } from '../../simulator/server';
 
 const ROOT = resolve(__dirname, '..', '..');
 const ENTRY = join(ROOT, 'client', 'cli', 'main.ts');
@@ -131,6 +132,33 @@ describe('npm start (the demo), non-interactive', () => {
     t.diagnostic(
       `first progress line after ${first} ms (warm); peak RSS of the process tree ${peak.mb} MB (${peak.processes} processes)`,
     );
+  });
+
+  it('with OLOSTEP_API_KEY and a batch id: tracks that batch at OLOSTEP_BASE_URL instead of creating one', async () => {
+    // The simulator stands in for api.olostep.com: the demo only sees a base URL, a key and an existing batch.
+    const api = await startSimulator({ apiKey: 'sk_demo_REAL_MODE_5e6f', timeScale: 100, seed: `real-${Date.now()}` });
+    try {
+      const batch = api.createBatch(
+        {
+          items: Array.from({ length: 8 }, (_, i) => ({ url: `https://example.test/r/${i}`, custom_id: `r${i}` })),
+        },
+        { scenario: 'happy', durations: { scrapingMs: 100_000, enrichingMs: 200_000 } },
+      );
+      const run = startDemo(['--port', '0', '--ui-port', '0', '--db', join(tmp, 'c', 'demo.db'), batch.id], {
+        OLOSTEP_API_KEY: 'sk_demo_REAL_MODE_5e6f',
+        OLOSTEP_BASE_URL: api.url,
+      });
+      const code = await run.exit;
+      const out = run.stdout();
+      assert.equal(code, 0, out);
+      assert.match(out, new RegExp(`tracking the real AirOps batch ${batch.id} at ${api.url.replace(/\./g, '\\.')}`));
+      assert.doesNotMatch(out, /AirOps simulator|created demo batch/);
+      assert.match(out, /✓ worker on task queue airops-batches/);
+      assert.match(out, /✓ completed after \d+s · scraped 8\/8/);
+      assert.ok(!out.includes('sk_demo_REAL_MODE_5e6f'), 'the key is never printed');
+    } finally {
+      await api.close();
+    }
   });
 
   it('Ctrl-C (SIGINT) mid-batch: exit 130, the demo tracker cancelled, everything stopped', async () => {
