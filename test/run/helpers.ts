@@ -1,6 +1,6 @@
 // Plumbing for runAirOpsBatch tests: the production activities against the simulator (clock-synced for the
 // time-skipping server), a temporary results directory, history measurements and sink reading.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
@@ -111,4 +111,15 @@ export function mixedUrls(n: number, prefix = 'u'): { url: string; custom_id: st
     url: `https://site${i % 97}.example.test/${paths[i % paths.length]}${i}`,
     custom_id: `${prefix}${i}`,
   }));
+}
+
+export const RUN_HISTORIES_DIR = join(__dirname, 'histories');
+
+/** With RECORD_HISTORIES=1, saves a run's history for test/run/replay.test.ts (test/run/histories/<name>.json). */
+export async function maybeRecordRunHistory(client: Client, workflowId: string, name: string): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  mkdirSync(RUN_HISTORIES_DIR, { recursive: true });
+  const { historyToJSON } = await import('@temporalio/common/lib/proto-utils');
+  writeFileSync(join(RUN_HISTORIES_DIR, `${name}.json`), historyToJSON(history));
 }

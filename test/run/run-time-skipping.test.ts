@@ -24,7 +24,16 @@ import type { runAirOpsBatch } from '../../workflows/run-airops-batch';
 import type { trackAirOpsBatch } from '../../workflows/track-airops-batch';
 import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 import { syncSimClock } from '../helpers/tracker';
-import { TEST_API_KEY, chainStats, historyStats, mixedUrls, readJsonl, runActivities, tempResultsDir } from './helpers';
+import {
+  TEST_API_KEY,
+  chainStats,
+  historyStats,
+  maybeRecordRunHistory,
+  mixedUrls,
+  readJsonl,
+  runActivities,
+  tempResultsDir,
+} from './helpers';
 
 describe('runAirOpsBatch (time-skipping server)', () => {
   let env: TestWorkflowEnvironment;
@@ -132,6 +141,7 @@ describe('runAirOpsBatch (time-skipping server)', () => {
         JSON.stringify(creates),
       );
       assertResultsMatchTruth(result);
+      await maybeRecordRunHistory(env.client, handle.workflowId, 'lost-create-response');
     } finally {
       for (const id of ids) sim.faults.clear({ id });
     }
@@ -169,6 +179,33 @@ describe('runAirOpsBatch (time-skipping server)', () => {
     assert.ok((s.failed.byStage.enriching?.byCode.LLM_BATCH_FAILED ?? 0) > 0, JSON.stringify(s.failed));
     assert.ok((s.failed.byStage.scraping?.byCode.SCRAPE_FAILED ?? 0) > 0, JSON.stringify(s.failed));
     assert.ok(s.failedSamples.length > 0);
+    await maybeRecordRunHistory(env.client, handle.workflowId, 'failed-batch');
+  });
+
+  it('items that fail twice with 5xx are retried; items that never come are reported, not fatal', async () => {
+    const flaky = sim.faults.set({ fault: { type: 'server_error', status: 503 }, endpoints: ['items'], count: 2 });
+    try {
+      const handle = await startRun(env.client, { items: mixedUrls(15, 'flaky-items') }, { taskQueue });
+      assertResultsMatchTruth(await handle.result());
+    } finally {
+      for (const id of flaky) sim.faults.clear({ id });
+    }
+    // 404 on the items endpoint only (non-retryable): the run still returns the batch's outcome, without items.
+    const gone = sim.faults.set({
+      fault: { type: 'not_found_after_create', windowMs: 365 * 86_400_000 },
+      endpoints: ['items'],
+    });
+    try {
+      const handle = await startRun(env.client, { items: mixedUrls(15, 'no-items') }, { taskQueue });
+      const result = await handle.result();
+      assert.equal(result.status, 'completed');
+      assert.equal(result.results, null);
+      assert.equal(result.summary, null);
+      assert.equal(result.itemsError?.type, 'NotFound');
+      await maybeRecordRunHistory(env.client, handle.workflowId, 'items-not-found');
+    } finally {
+      for (const id of gone) sim.faults.clear({ id });
+    }
   });
 
   /** Waits (in skipped time) until the run has created its batch and started the tracker. */
@@ -189,13 +226,14 @@ describe('runAirOpsBatch (time-skipping server)', () => {
       assert.ok(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure, String(err));
       return true;
     });
+    await maybeRecordRunHistory(env.client, handle.workflowId, 'cancelled-while-tracking');
     const tracked = await env.client.workflow.getHandle<typeof trackAirOpsBatch>(status.trackerWorkflowId!).result();
     assert.equal(tracked.status, 'completed');
     assert.equal(tracked.endedBy, 'terminal');
   });
 
   /** Starts the workflow directly (no client-side check) and returns its failure. */
-  async function failureOf(request: unknown): Promise<ApplicationFailure> {
+  async function failureOf(request: unknown, record?: string): Promise<ApplicationFailure> {
     const handle = await env.client.workflow.start<typeof runAirOpsBatch>(RUN_WORKFLOW_TYPE, {
       taskQueue,
       workflowId: runWorkflowId(`bad-${Math.random().toString(36).slice(2)}`),
@@ -211,6 +249,7 @@ describe('runAirOpsBatch (time-skipping server)', () => {
     const status = await handle.query(getRunStatus);
     assert.equal(status.stage, 'failed');
     assert.equal(status.batchId, null);
+    if (record !== undefined) await maybeRecordRunHistory(env.client, handle.workflowId, record);
     return failure!;
   }
 
@@ -227,7 +266,7 @@ describe('runAirOpsBatch (time-skipping server)', () => {
     const requestsBefore = sim.requests.length;
     const items = mixedUrls(5);
     items[3] = { url: 'notaurl', custom_id: 'bad' };
-    const f = await failureOf({ items });
+    const f = await failureOf({ items }, 'bad-url');
     assert.equal(f.type, RUN_FAILURE_TYPES.invalidRequest);
     assert.match(f.message, /items\[3\]\.url: "notaurl" is not a valid URL \(cannot be parsed\)/);
     const details = f.details?.[0] as { problems: { path: string }[]; total: number };
