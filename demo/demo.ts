@@ -93,7 +93,7 @@ export function demoOptionsFrom(
     batchId,
     keep: o.keep === true,
     timeScale,
-    urls: intOption('--urls', o.urls, 1, 10_000) ?? 100,
+    urls: intOption('--size', o.size, 1, 10_000) ?? 100,
     scenario,
     port: intOption('--port', o.port, 0, 65_535),
     uiPort: intOption('--ui-port', o.uiPort, 0, 65_535),

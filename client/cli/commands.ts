@@ -14,7 +14,7 @@ import {
   waitForAirOpsBatch,
 } from '../progress';
 import { trackAirOpsBatch } from '../track';
-import { CliExit, EXIT, UsageError, classifyError, oneLine, type ExitCode } from './exit-codes';
+import { EXIT, UsageError, classifyError, oneLine, type ExitCode } from './exit-codes';
 import { createProgressView, listTable, outcomeLine, statusText, type ViewMode } from './render';
 
 /** Where output goes; tests and the demo can redirect it. */
@@ -199,9 +199,4 @@ export async function watchCommand(client: Client, batchId: string, o: WatchOpti
     if (o.uiLink) io.out.write(`Temporal UI: ${o.uiLink}\n`);
   }
   return exitCodeOf(result);
-}
-
-/** A `CliExit` for a missing feature, so the help can list it without pretending it works. */
-export function notAvailable(what: string): never {
-  throw new CliExit(EXIT.usage, what);
 }

@@ -262,7 +262,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: ExitCode) => void)
       '--time-scale <x>',
       'simulator speed: virtual seconds per wall second (default 27: the reference batch in ~1 min; env AIROPS_DEMO_TIME_SCALE)',
     )
-    .option('--urls <n>', 'URLs in the demo batch', '100')
+    .option('--size <n>', 'URLs in the demo batch', '100')
     .option(
       '--scenario <name>',
       'simulator scenario (happy, partial_failures, enrichment_skipped, scraping_failed, llm_batch_expired, …)',

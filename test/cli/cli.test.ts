@@ -303,7 +303,7 @@ describe('airops CLI (child processes against the dev server)', () => {
   });
 
   it('demo against an existing Temporal (TEMPORAL_ADDRESS): its own simulator and worker, exit 0 on completion', async () => {
-    const r = await airops(['demo', '--time-scale', '400', '--urls', '10', '--db', join(tmp, 'demo', 'demo.db')], {
+    const r = await airops(['demo', '--time-scale', '400', '--size', '10', '--db', join(tmp, 'demo', 'demo.db')], {
       ...env,
       TEMPORAL_UI_URL: 'http://localhost:8233',
     });
