@@ -9,6 +9,7 @@ import { trackerWorkflowId, type TrackResult } from '../workflows/contract';
 /** Failure type when the awaited tracker was cancelled or terminated. Non-retryable. */
 export const TRACKER_ENDED = 'TrackingEnded';
 
+/** Builds the `awaitAirOpsTracker` activity; it uses the worker's own Temporal client (`Context.client`). */
 export function awaitTrackerActivity(heartbeatEveryMs = 10_000) {
   /**
    * Waits for the result of the tracker `trackerWorkflowId(batchId)` (following continue-as-new), through the

@@ -23,6 +23,7 @@ export interface CreatedBatch {
   snapshot: BatchSnapshot;
 }
 
+/** Builds the `createAirOpsBatch` activity around an AirOps client (the worker's, with the API key). */
 export function createBatchActivity(olostep: Pick<OlostepClient, 'createBatch'>) {
   /**
    * POST /v1/batches-airops with an `Idempotency-Key` that is the same on every attempt of the run.

@@ -24,6 +24,7 @@ export const ITEMS_NOT_READY = 'ItemsNotReady';
 
 const HEARTBEAT_EVERY_MS = 5_000;
 
+/** Builds the `fetchAirOpsBatchItems` activity around an AirOps client and a results sink. */
 export function itemsActivity(olostep: Pick<OlostepClient, 'getBatchItems'>, sink: ResultsSink) {
   /**
    * GET /v1/batches-airops/{batchId}/items, then writes every item to the results sink and returns the sink's
