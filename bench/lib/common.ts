@@ -1,0 +1,264 @@
+// Shared plumbing for the benchmarks: statistics, tables, the machine's description, process CPU/RSS from /proc,
+// and writing bench/results/<name>.json. No Temporal here.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { devServerExecutable, testServerExecutable, TEST_SERVER_VERSION } from '../../scripts/temporal-servers';
+
+export const RESULTS_DIR = join(__dirname, '..', 'results');
+
+// ---- statistics ----
+
+export interface Summary {
+  n: number;
+  min: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+/** Nearest-rank percentile of an ascending array (p in [0, 100]). */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] as number;
+}
+
+export function summarize(values: readonly number[]): Summary {
+  const s = [...values].sort((a, b) => a - b);
+  const mean = s.length === 0 ? NaN : s.reduce((a, b) => a + b, 0) / s.length;
+  return {
+    n: s.length,
+    min: s[0] ?? NaN,
+    p50: percentile(s, 50),
+    p90: percentile(s, 90),
+    p99: percentile(s, 99),
+    max: s[s.length - 1] ?? NaN,
+    mean,
+  };
+}
+
+export function round(x: number, digits = 0): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** "12.3 s" / "840 ms" for a duration in ms. */
+export function ms(x: number | null | undefined): string {
+  if (x === null || x === undefined || Number.isNaN(x)) return '–';
+  return Math.abs(x) >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${Math.round(x)} ms`;
+}
+
+/** "0.08×" style ratio, ours / baseline. */
+export function ratio(ours: number, baseline: number): number | null {
+  if (!Number.isFinite(ours) || !Number.isFinite(baseline) || baseline === 0) return null;
+  return round(ours / baseline, 3);
+}
+
+// ---- output ----
+
+/** A plain-text table: left-aligned first column, right-aligned others. */
+export function table(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+  const cells = [headers, ...rows].map((r) => r.map((c) => String(c)));
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) =>
+    r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  const [head, ...body] = cells;
+  return [line(head ?? []), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}
+
+export function writeResult(name: string, data: unknown): string {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = join(RESULTS_DIR, `${name}.json`);
+  writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
+  return file;
+}
+
+export function readResult<T>(name: string): T | null {
+  try {
+    return JSON.parse(readFileSync(join(RESULTS_DIR, `${name}.json`), 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
+
+// ---- the machine ----
+
+export interface MachineInfo {
+  nproc: number;
+  memoryGiB: number;
+  cpuModel: string;
+  node: string;
+  java: string;
+  temporalCli: string;
+  testServer: string;
+  kernel: string;
+  loadavg: number[];
+}
+
+function firstLine(cmd: string, args: string[]): string {
+  try {
+    const out = execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
+    return out.split('\n')[0]?.trim() ?? '?';
+  } catch (err) {
+    const e = err as { stderr?: string };
+    return (e.stderr ?? '').split('\n')[0]?.trim() || '?';
+  }
+}
+
+export function machineInfo(): MachineInfo {
+  let cpuModel = os.cpus()[0]?.model ?? '?';
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m?.[1]) cpuModel = m[1].trim();
+  } catch {
+    // not Linux
+  }
+  let temporalCli = '?';
+  try {
+    const exe = devServerExecutable();
+    if (exe.type === 'existing-path') temporalCli = firstLine(exe.path, ['--version']);
+  } catch {
+    // not provisioned
+  }
+  let testServer = `io.temporal:temporal-test-server:${TEST_SERVER_VERSION}`;
+  try {
+    if (testServerExecutable().type !== 'existing-path') testServer += ' (SDK download)';
+  } catch {
+    testServer += ' (not provisioned)';
+  }
+  // `java -version` prints on stderr.
+  const javaRun = spawnSync('java', ['-version'], { encoding: 'utf8', timeout: 10_000 });
+  const java = (javaRun.stderr ?? '').split('\n')[0]?.trim() || '?';
+  return {
+    nproc: os.availableParallelism(),
+    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
+    cpuModel,
+    node: process.version,
+    java,
+    temporalCli,
+    testServer,
+    kernel: `${os.type()} ${os.release()}`,
+    loadavg: os.loadavg().map((l) => round(l, 2)),
+  };
+}
+
+// ---- processes ----
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+export interface ProcSample {
+  /** Wall ms (performance-style, Date.now()) when sampled. */
+  at: number;
+  /** utime + stime of the process, ms. */
+  cpuMs: number;
+  rssBytes: number;
+}
+
+/** CPU time and RSS of one process, from /proc/<pid>/stat (null when it is gone). */
+export function procSample(pid: number): ProcSample | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised comm: state is field 3; utime 14, stime 15, rss 24 (pages).
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(rest[11]);
+    const stime = Number(rest[12]);
+    const rssPages = Number(rest[21]);
+    return { at: Date.now(), cpuMs: ((utime + stime) * 1000) / CLK_TCK, rssBytes: rssPages * 4096 };
+  } catch {
+    return null;
+  }
+}
+
+/** Direct children of `parent` (from /proc), with their command names. */
+export function childProcesses(parent: number): { pid: number; comm: string }[] {
+  const out: { pid: number; comm: string }[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent) out.push({ pid: Number(name), comm });
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/** Samples processes every `intervalMs`; `stop()` returns CPU % (of one core) and peak/last RSS per process. */
+export function processMonitor(pids: Record<string, number>, intervalMs = 1_000) {
+  const samples: Record<string, ProcSample[]> = Object.fromEntries(Object.keys(pids).map((k) => [k, []]));
+  const take = () => {
+    for (const [name, pid] of Object.entries(pids)) {
+      const s = procSample(pid);
+      if (s) samples[name]?.push(s);
+    }
+  };
+  take();
+  const timer = setInterval(take, intervalMs);
+  timer.unref();
+  return {
+    samples,
+    /** Usage between `from` and now (wall ms; default: since the monitor started). */
+    report(from?: number): Record<string, ProcUsage> {
+      take();
+      const out: Record<string, ProcUsage> = {};
+      for (const [name, list] of Object.entries(samples)) {
+        const window = from === undefined ? list : list.filter((s) => s.at >= from);
+        const first = window[0];
+        const last = window[window.length - 1];
+        if (!first || !last) continue;
+        const wall = last.at - first.at;
+        out[name] = {
+          cpuPercent: wall > 0 ? round(((last.cpuMs - first.cpuMs) / wall) * 100, 1) : NaN,
+          cpuMs: round(last.cpuMs - first.cpuMs),
+          wallMs: wall,
+          rssPeakMiB: round(Math.max(...window.map((s) => s.rssBytes)) / 2 ** 20, 1),
+          rssLastMiB: round(last.rssBytes / 2 ** 20, 1),
+        };
+      }
+      return out;
+    },
+    stop(): void {
+      clearInterval(timer);
+    },
+  };
+}
+
+export interface ProcUsage {
+  /** Average CPU over the window, % of one core (200 % = both cores of this machine). */
+  cpuPercent: number;
+  cpuMs: number;
+  wallMs: number;
+  rssPeakMiB: number;
+  rssLastMiB: number;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>) {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= items.length) return;
+        out[i] = await fn(items[i] as T, i);
+      }
+    }),
+  );
+  return out;
+}
+
+export const sleep = (msec: number) => new Promise<void>((r) => setTimeout(r, msec));
