@@ -24,10 +24,9 @@ SEARCH_ATTRIBUTES="AirOpsBatchId:Keyword AirOpsStatus:Keyword AirOpsPhase:Keywor
 retry() {
   what=$1
   shift
-  waited=0
+  started=$(date +%s)
   until "$@" >/dev/null 2>&1; do
-    waited=$((waited + 2))
-    if [ "$waited" -ge "$SETUP_WAIT_SECONDS" ]; then
+    if [ $(($(date +%s) - started)) -ge "$SETUP_WAIT_SECONDS" ]; then
       echo "temporal-setup: gave up waiting for $what after ${SETUP_WAIT_SECONDS} s" >&2
       "$@" >&2 || true
       exit 1

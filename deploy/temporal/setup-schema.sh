@@ -20,10 +20,9 @@ set -eu
 export SQL_PLUGIN SQL_HOST SQL_PORT SQL_USER SQL_PASSWORD
 
 echo "temporal-schema: waiting for PostgreSQL at ${SQL_HOST}:${SQL_PORT}"
-waited=0
+started=$(date +%s)
 until nc -z "$SQL_HOST" "$SQL_PORT" >/dev/null 2>&1; do
-  waited=$((waited + 1))
-  if [ "$waited" -ge "$SETUP_WAIT_SECONDS" ]; then
+  if [ $(($(date +%s) - started)) -ge "$SETUP_WAIT_SECONDS" ]; then
     echo "temporal-schema: PostgreSQL at ${SQL_HOST}:${SQL_PORT} not reachable after ${SETUP_WAIT_SECONDS} s" >&2
     exit 1
   fi
