@@ -3,7 +3,7 @@
 import { WorkflowNotFoundError } from '@temporalio/common';
 
 /** gRPC status codes used here (from the gRPC spec; @grpc/grpc-js is only a transitive dependency). */
-export const GRPC_STATUS = { DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, UNAVAILABLE: 14 } as const;
+export const GRPC_STATUS = { CANCELLED: 1, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, UNAVAILABLE: 14 } as const;
 
 export type AirOpsClientErrorName = 'TrackerNotFoundError' | 'TrackerQueryTimeoutError' | 'InvalidListFilterError';
 

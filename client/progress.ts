@@ -61,11 +61,24 @@ function handleOf(client: Client, batchId: string) {
   return { id, workflowId, handle: client.workflow.getHandle<typeof trackWorkflow>(workflowId) };
 }
 
+/** The messages of an error and its causes, for matching. */
+function errorText(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; depth++, e = e.cause) parts.push(e.message);
+  return parts.join(' | ');
+}
+
 async function withQueryDeadline<T>(client: Client, workflowId: string, timeoutMs: number, fn: () => Promise<T>) {
+  const deadline = Date.now() + timeoutMs;
   try {
-    return await client.connection.withDeadline(Date.now() + timeoutMs, fn);
+    return await client.connection.withDeadline(deadline, fn);
   } catch (err) {
-    if (grpcCodeOf(err) === GRPC_STATUS.DEADLINE_EXCEEDED) {
+    // The client's deadline usually gives DEADLINE_EXCEEDED; at the deadline grpc-js sometimes reports CANCELLED
+    // ("Call cancelled"), and a busy server may answer first with its own "context deadline exceeded".
+    const code = grpcCodeOf(err);
+    const expired =
+      Date.now() >= deadline - 50 && (code === GRPC_STATUS.CANCELLED || /deadline|timed? ?out/i.test(errorText(err)));
+    if (code === GRPC_STATUS.DEADLINE_EXCEEDED || expired) {
       throw new TrackerQueryTimeoutError(workflowId, timeoutMs, { cause: err });
     }
     throw err;

@@ -229,7 +229,10 @@ describe('client library (dev server + worker + simulator)', () => {
     const id = stack.createBatch(QUICK);
     await trackAirOpsBatch(client, id, { taskQueue: `${stack.taskQueue}-nobody` });
     const t = Date.now();
-    await assert.rejects(getAirOpsBatchProgress(client, id, { timeoutMs: 1_000 }), TrackerQueryTimeoutError);
+    await assert.rejects(getAirOpsBatchProgress(client, id, { timeoutMs: 1_000 }), (err: unknown) => {
+      assert.ok(err instanceof TrackerQueryTimeoutError, `got ${String(err)} (cause ${String((err as Error).cause)})`);
+      return true;
+    });
     assert.ok(Date.now() - t < 5_000);
     await client.workflow.getHandle(`airops-batch-${id}`).terminate('test cleanup');
   });
