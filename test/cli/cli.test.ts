@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { getAirOpsBatchProgress, waitForAirOpsBatch } from '../../client/progress';
+import { listAirOpsBatches } from '../../client/list';
 import { runCli } from '../../client/cli/main';
 import { BAD_IDS, QUICK, SLOW, eventually, startStack, type Stack } from '../client/stack';
 
@@ -242,17 +243,22 @@ describe('airops CLI (child processes against the dev server)', () => {
     const done = await stack.createAndTrack(QUICK, 3);
     await waitForAirOpsBatch(stack.env.client, done);
     const running = await stack.createAndTrack(SLOW, 4);
-    const json = await eventually(async () => {
-      const r = await airops(['list', '--status', 'completed', '--phase', 'done', '--json'], env);
-      const rows = JSON.parse(r.stdout) as { batchId: string; status: string }[];
-      return rows.some((row) => row.batchId === done) ? rows : undefined;
+    // Wait (in-process) until visibility shows both, then ask the CLI once per form.
+    await eventually(async () => {
+      const rows = await listAirOpsBatches(stack.env.client, {});
+      const d = rows.find((r) => r.batchId === done);
+      const r = rows.find((x) => x.batchId === running);
+      return d?.status === 'completed' && r?.status === 'in_progress' ? true : undefined;
     });
+    const [jsonRun, table] = await Promise.all([
+      airops(['list', '--status', 'completed', '--phase', 'done', '--json'], env),
+      airops(['list', '--status', 'in_progress,pending', '--running'], env),
+    ]);
+    assert.equal(jsonRun.code, 0, jsonRun.stderr);
+    const json = JSON.parse(jsonRun.stdout) as { batchId: string; status: string }[];
+    assert.ok(json.some((row) => row.batchId === done));
     assert.ok(json.every((row) => row.status === 'completed'));
     assert.ok(!json.some((row) => row.batchId === running));
-    const table = await eventually(async () => {
-      const r = await airops(['list', '--status', 'in_progress,pending', '--running'], env);
-      return r.stdout.includes(running) ? r : undefined;
-    });
     assert.equal(table.code, 0);
     assert.match(table.stdout, /^BATCH ID\s+STATUS\s+PHASE\s+URLS\s+STALLED\s+WORKFLOW\s+STARTED/);
     assert.match(table.stdout, new RegExp(`^${running}\\s+in_progress\\s+scraping\\s+4\\s+no\\s+RUNNING`, 'm'));
