@@ -54,5 +54,19 @@ export {
   type TrackOptions,
   type TrackResult,
 } from '../workflows/contract';
+// runAirOpsBatch (create a batch from URLs, track it, collect its items): see client/run.ts.
+export * from './run';
+export {
+  RUN_FAILURE_TYPES,
+  RUN_WORKFLOW_TYPE,
+  getRunStatus,
+  runWorkflowId,
+  type ItemsSummary,
+  type ResultsRef,
+  type RunOptions,
+  type RunResult,
+  type RunStage,
+  type RunStatus,
+} from '../workflows/contract';
 export { InvalidBatchIdError } from '../olostep/errors';
 export { batchIdProblem, validateBatchId } from '../olostep/batch-id';
