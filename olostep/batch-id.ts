@@ -14,10 +14,23 @@ const PATH_SYNTAX = /[/\\%?#]/;
 // encodeURIComponent throws on unpaired surrogates, so refuse them up front with a clear message.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** A short, log-safe rendering of an untrusted string: JSON-quoted (escapes controls), cut at 40 characters. */
+// JSON.stringify escapes C0 controls and lone surrogates but not DEL, C1 controls, format characters (bidi
+// overrides, zero-width joiners) or line/paragraph separators, which can reorder or split a log line.
+const LOG_UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+function quoteForLogs(value: string): string {
+  return JSON.stringify(value).replace(LOG_UNSAFE, (c) =>
+    Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''),
+  );
+}
+
+/**
+ * A short, log-safe rendering of an untrusted string: JSON-quoted, with every control, format and line/paragraph
+ * separator character escaped as `\uXXXX`, cut at 40 characters.
+ */
 export function previewString(value: string, max = 40): string {
-  if (value.length <= max) return JSON.stringify(value);
-  return `${JSON.stringify(value.slice(0, max))}… (${value.length} chars)`;
+  if (value.length <= max) return quoteForLogs(value);
+  return `${quoteForLogs(value.slice(0, max))}… (${value.length} chars)`;
 }
 
 /** Why `id` is not an acceptable batch id, or null when it is. */

@@ -89,6 +89,8 @@ export const TRACK_FAILURE_TYPES = {
   paymentRequired: 'PaymentRequired',
   forbidden: 'Forbidden',
   invalidBatchId: 'InvalidBatchId',
+  /** The API answered the status call with 400: it refuses the request itself. */
+  validation: 'Validation',
   deadlineExceeded: 'TrackingDeadlineExceeded',
   stalled: 'BatchStalled',
 } as const;

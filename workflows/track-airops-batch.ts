@@ -10,6 +10,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -64,6 +65,19 @@ const FATAL_TYPES: Readonly<Record<string, string>> = {
   Forbidden: TRACK_FAILURE_TYPES.forbidden,
   InvalidBatchId: TRACK_FAILURE_TYPES.invalidBatchId,
 };
+
+/**
+ * A 400 on the status call (the API refuses the request itself) ends tracking too. Before this change the tracker
+ * retried it forever; runs that recorded such a poll keep doing so on replay (patched()).
+ */
+const VALIDATION_ENDS_TRACKING = 'validation-ends-tracking';
+
+function fatalTypeOf(type: string): string | undefined {
+  const fatal = FATAL_TYPES[type];
+  if (fatal !== undefined) return fatal;
+  if (type === 'Validation' && patched(VALIDATION_ENDS_TRACKING)) return TRACK_FAILURE_TYPES.validation;
+  return undefined;
+}
 
 const { fetchAirOpsBatchStatus } = proxyActivities<Activities>({
   // The client's own timeout is 30 s; this bounds a hung worker.
@@ -219,7 +233,7 @@ export async function trackAirOpsBatch(
       state = recordPollError(state, f.type, f.message, Date.now());
       consecutiveErrors++;
       retryAfterMs = f.retryAfterMs;
-      const fatalType = FATAL_TYPES[f.type];
+      const fatalType = fatalTypeOf(f.type);
       const inGrace = f.type === 'NotFound' && Date.now() - state.trackingSince < opts.notFoundGraceMs;
       if (fatalType !== undefined && !inGrace) {
         ended.fatal = ApplicationFailure.create({ type: fatalType, message: f.message, nonRetryable: true });

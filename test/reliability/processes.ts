@@ -138,7 +138,9 @@ export async function startReceiverProcess(opts: {
   secret: string;
   port: number;
   log: OutputLog;
-}): Promise<{ child: ChildProcess; baseUrl: string }> {
+  /** Extra environment, e.g. WEBHOOK_BODY_LIMIT. */
+  env?: Record<string, string>;
+}): Promise<{ child: ChildProcess; baseUrl: string; taskQueue: string }> {
   const child = await startTsProcess({
     entry: join('webhooks', 'main.ts'),
     env: {
@@ -147,12 +149,13 @@ export async function startReceiverProcess(opts: {
       WEBHOOK_SECRET: opts.secret,
       WEBHOOK_PORT: String(opts.port),
       WEBHOOK_HOST: '127.0.0.1',
+      ...opts.env,
     },
     source: 'receiver',
     log: opts.log,
     readyPattern: /webhook receiver ready/,
   });
-  return { child, baseUrl: `http://127.0.0.1:${opts.port}` };
+  return { child, baseUrl: `http://127.0.0.1:${opts.port}`, taskQueue: opts.taskQueue };
 }
 
 export interface CliResult {
