@@ -180,7 +180,9 @@ async function throughput(
 ): Promise<ThroughputResult> {
   const taskQueue = uniqueTaskQueue('bench-wh');
   // Real clock at 1×: the batches stay in scraping for 5 minutes, so every tracker is running throughout.
-  const sim = await startSimulator({ apiKey: TEST_API_KEY });
+  // Each simulator gets its own seed: batch ids derive from it, and a tracker id reused across phases would land
+  // in the previous phase's tracker (USE_EXISTING), on a task queue nobody polls any more.
+  const sim = await startSimulator({ apiKey: TEST_API_KEY, seed: 'bench-throughput' });
   const log = countingLog();
   const receiver = createWebhookReceiver({ client: env.client, taskQueue, secret: SECRET, logger: { stream: log } });
   const worker = await createTrackerWorker({
@@ -271,16 +273,27 @@ function transitionTimes(sim: SimulatorHandle, batchId: string, result: TrackRes
   });
 }
 
+const median = (xs: number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
+};
+
+type LagSummary = Record<TransitionName, { median: number; max: number }>;
+const summarize = (m: Map<TransitionName, number[]>): LagSummary =>
+  Object.fromEntries(
+    [...m].map(([k, v]) => [k, { median: Math.round(median(v)), max: Math.round(Math.max(...v)) }]),
+  ) as LagSummary;
+
 interface LagResult {
   webhooks: {
     scale: number;
     runs: number;
     statusCalls: number[];
-    lagMs: Record<TransitionName, { median: number; max: number }>;
-    lagFromSendMs: Record<TransitionName, { median: number; max: number }>;
+    lagMs: LagSummary;
+    lagFromSendMs: LagSummary;
     breakdownMs: { deliveryToAnswer: number; answerToObserved: number };
   };
-  polling: { statusCalls: number; lagMs: Record<TransitionName, number> };
+  polling: { runs: number; statusCalls: number[]; lagMs: LagSummary };
 }
 
 async function lagWithWebhooks(
@@ -289,7 +302,12 @@ async function lagWithWebhooks(
   runs: number,
 ): Promise<LagResult['webhooks']> {
   const taskQueue = uniqueTaskQueue('bench-lag');
-  const sim = await startSimulator({ apiKey: TEST_API_KEY, timeScale: scale, webhookTimeoutMs: 5_000 });
+  const sim = await startSimulator({
+    apiKey: TEST_API_KEY,
+    timeScale: scale,
+    webhookTimeoutMs: 5_000,
+    seed: 'bench-lag',
+  });
   // The simulator's virtual clock against the wall clock the dev server stamps workflow time with.
   const anchorVirtual = sim.clock.now();
   const anchorWall = Date.now();
@@ -320,7 +338,9 @@ async function lagWithWebhooks(
       Array.from({ length: runs }, async (_, i) => {
         await new Promise((r) => setTimeout(r, i * 300)); // staggered, so the runs do not share instants
         const batchId = sim.createBatch({ items: urls(100, `lag${i}-`), webhook: hook }, { scenario: 'happy' }).id;
-        const result = await (await startTracking(env.client, batchId, { taskQueue })).result();
+        const handle = await startTracking(env.client, batchId, { taskQueue });
+        console.log(`  webhooks run ${i + 1}: tracking ${batchId}`);
+        const result = await handle.result();
         statusCalls.push(sim.requests.filter((r) => r.endpoint === 'status' && r.batchId === batchId).length);
         const sends = sim.webhookDeliveries.filter((d) => d.batchId === batchId && d.attempt === 1 && !d.duplicate);
         for (const t of transitionTimes(sim, batchId, result)) {
@@ -341,14 +361,6 @@ async function lagWithWebhooks(
         }
       }),
     );
-    const median = (xs: number[]) => {
-      const s = [...xs].sort((a, b) => a - b);
-      return s[Math.floor((s.length - 1) / 2)] ?? NaN;
-    };
-    const summarize = (m: Map<TransitionName, number[]>) =>
-      Object.fromEntries(
-        [...m].map(([k, v]) => [k, { median: Math.round(median(v)), max: Math.round(Math.max(...v)) }]),
-      ) as LagResult['webhooks']['lagMs'];
     const lagMs = summarize(lags);
     const lagFromSendMs = summarize(fromSend);
     return {
@@ -370,9 +382,14 @@ async function lagWithWebhooks(
   }
 }
 
-async function lagPollingOnly(): Promise<LagResult['polling']> {
+async function lagPollingOnly(runs: number): Promise<LagResult['polling']> {
   const env = await createTimeSkippingEnv();
-  const sim = await startSimulator({ clock: 'manual', apiKey: TEST_API_KEY, startTime: await env.currentTimeMs() });
+  const sim = await startSimulator({
+    clock: 'manual',
+    apiKey: TEST_API_KEY,
+    startTime: await env.currentTimeMs(),
+    seed: 'bench-poll',
+  });
   const taskQueue = uniqueTaskQueue('bench-poll');
   const worker = await Worker.create({
     connection: env.nativeConnection,
@@ -382,16 +399,20 @@ async function lagPollingOnly(): Promise<LagResult['polling']> {
   });
   const running = worker.run();
   try {
-    await syncSimClock(sim, await env.currentTimeMs());
-    const batchId = sim.createBatch({ items: urls(100, 'poll-') }, { scenario: 'happy' }).id;
-    const result = await (await startTracking(env.client, batchId, { taskQueue })).result();
-    const lagMs = Object.fromEntries(
-      transitionTimes(sim, batchId, result).map((t) => {
+    const lags = new Map<TransitionName, number[]>();
+    const statusCalls: number[] = [];
+    // One after another: each batch has the simulator's (and Temporal's) clock to itself.
+    for (let i = 0; i < runs; i++) {
+      await syncSimClock(sim, await env.currentTimeMs());
+      const batchId = sim.createBatch({ items: urls(100, `poll${i}-`) }, { scenario: 'happy' }).id;
+      const result = await (await startTracking(env.client, batchId, { taskQueue })).result();
+      statusCalls.push(result.pollStats.calls);
+      for (const t of transitionTimes(sim, batchId, result)) {
         if (t.happened === null || t.observed === null) throw new Error(`${t.name} not seen`);
-        return [t.name, t.observed - t.happened];
-      }),
-    ) as LagResult['polling']['lagMs'];
-    return { statusCalls: result.pollStats.calls, lagMs };
+        lags.set(t.name, [...(lags.get(t.name) ?? []), t.observed - t.happened]);
+      }
+    }
+    return { runs, statusCalls, lagMs: summarize(lags) };
   } finally {
     worker.shutdown();
     await running;
@@ -439,7 +460,7 @@ async function main(): Promise<void> {
         `detection lag: reference lifecycle, webhooks at ${scale}× (dev server), polling only (time-skipping)`,
       );
       const webhooks = await lagWithWebhooks(env, scale, Number(values['lag-runs']));
-      const polling = await lagPollingOnly();
+      const polling = await lagPollingOnly(Number(values['lag-runs']));
       lag = { webhooks, polling };
     }
   } finally {
@@ -470,10 +491,10 @@ async function main(): Promise<void> {
     const w = lag.webhooks;
     console.log('');
     console.log(
-      `detection lag, reference lifecycle (webhooks: median / max of ${w.runs} runs, wall ms = production; polling only: virtual = production)`,
+      `detection lag, reference lifecycle, median / max of ${w.runs} runs (webhooks: wall ms = production; polling only: virtual = production)`,
     );
     console.log(
-      `${'transition'.padEnd(22)}${'webhooks'.padStart(16)}${'(from send)'.padStart(16)}${'polling only'.padStart(16)}`,
+      `${'transition'.padEnd(22)}${'webhooks'.padStart(16)}${'(from send)'.padStart(16)}${'polling only'.padStart(18)}`,
     );
     for (const t of TRANSITIONS) {
       const wl = w.lagMs[t.name];
@@ -482,11 +503,11 @@ async function main(): Promise<void> {
       console.log(
         `${t.name.padEnd(22)}${`${wl.median} / ${wl.max} ms`.padStart(16)}` +
           `${ws === undefined ? '–'.padStart(16) : `${ws.median} / ${ws.max} ms`.padStart(16)}` +
-          `${`${(pl / 1000).toFixed(1)} s`.padStart(16)}`,
+          `${`${(pl.median / 1000).toFixed(1)} / ${(pl.max / 1000).toFixed(1)} s`.padStart(18)}`,
       );
     }
     console.log(
-      `${'status calls'.padEnd(22)}${w.statusCalls.join(', ').padStart(16)}${''.padStart(16)}${String(lag.polling.statusCalls).padStart(16)}`,
+      `${'status calls'.padEnd(22)}${w.statusCalls.join(', ').padStart(16)}${''.padStart(16)}${lag.polling.statusCalls.join(', ').padStart(18)}`,
     );
     console.log(
       `webhook path (batch completed, median): transition → receiver answered ${w.breakdownMs.deliveryToAnswer} ms, ` +
