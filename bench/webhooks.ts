@@ -50,10 +50,25 @@ interface AutocannonSummary {
   latency: { average: number; p50: number; p90: number; p99: number; max: number };
 }
 
+// \`bodies\` are spread over the connections: connection k starts at body k × stride and walks on from there, so
+// concurrent requests go to different batches, as Olostep's would (one batch's events come one at a time). With
+// autocannon's plain \`requests\` list every connection would start at body 0, and 32 concurrent signals to the same
+// workflow queue on its lock in Temporal's history service: a measure of that lock, not of the receiver.
 const LOADER = `
 const autocannon = require(process.argv[1]);
 const spec = JSON.parse(require('node:fs').readFileSync(process.argv[2], 'utf8'));
-autocannon(spec).then((r) => {
+const { bodies, stride, ...opts } = spec;
+let connections = 0;
+opts.requests = [{
+  method: 'POST',
+  setupRequest: (req, context) => {
+    if (context.next === undefined) context.next = (connections++ * stride) % bodies.length;
+    const body = bodies[context.next];
+    context.next = (context.next + 1) % bodies.length;
+    return { ...req, body };
+  },
+}];
+autocannon(opts).then((r) => {
   process.stdout.write(JSON.stringify({
     duration: r.duration, total: r.requests.total, ok2xx: r['2xx'], non2xx: r.non2xx, errors: r.errors,
     timeouts: r.timeouts, reqPerSecAvg: r.requests.average,
@@ -83,8 +98,8 @@ async function runAutocannon(spec: Record<string, unknown>): Promise<AutocannonS
 // ---- part 1: throughput ----
 
 /** Bodies: scraping progress 0..9 per batch (most signals are real merges, not duplicates), spec §3 shape. */
-function webhookBodies(batches: { id: string; created: number }[]): { method: 'POST'; body: string }[] {
-  const requests: { method: 'POST'; body: string }[] = [];
+function webhookBodies(batches: { id: string; created: number }[]): string[] {
+  const bodies: string[] = [];
   for (let level = 0; level < 10; level++) {
     for (const { id, created } of batches) {
       const body = {
@@ -125,10 +140,10 @@ function webhookBodies(batches: { id: string; created: number }[]): { method: 'P
           },
         },
       };
-      requests.push({ method: 'POST', body: JSON.stringify(body) });
+      bodies.push(JSON.stringify(body));
     }
   }
-  return requests;
+  return bodies;
 }
 
 /** The access log stays on (info), so its cost is in the figures; lines are counted, not kept. */
@@ -153,7 +168,9 @@ async function receiverAlone(opts: { duration: number; connections: number }): P
     return await runAutocannon({
       url: webhookUrlFor(base, SECRET),
       headers: { 'content-type': 'application/json' },
-      requests: webhookBodies(ids),
+      method: 'POST',
+      bodies: webhookBodies(ids),
+      stride: Math.max(1, Math.floor(ids.length / opts.connections)),
       connections: opts.connections,
       duration: opts.duration,
     });
@@ -202,7 +219,9 @@ async function throughput(
     const spec = {
       url: webhookUrlFor(base, SECRET),
       headers: { 'content-type': 'application/json' },
-      requests: webhookBodies(batches),
+      method: 'POST',
+      bodies: webhookBodies(batches),
+      stride: Math.max(1, Math.floor(batches.length / opts.connections)),
       duration: opts.duration,
       timeout: 30,
     };
