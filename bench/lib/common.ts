@@ -196,14 +196,31 @@ export function childProcesses(parent: number): { pid: number; comm: string }[] 
   return out;
 }
 
+/** Whole-machine CPU from /proc/stat: busy and total jiffies (all cores). */
+export function machineCpuSample(): { at: number; busyMs: number } | null {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const f = line.trim().split(/\s+/).slice(1).map(Number);
+    const idle = (f[3] ?? 0) + (f[4] ?? 0);
+    const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+    return { at: Date.now(), busyMs: ((total - idle) * 1000) / CLK_TCK };
+  } catch {
+    return null;
+  }
+}
+
 /** Samples processes every `intervalMs`; `stop()` returns CPU % (of one core) and peak/last RSS per process. */
 export function processMonitor(pids: Record<string, number>, intervalMs = 1_000) {
   const samples: Record<string, ProcSample[]> = Object.fromEntries(Object.keys(pids).map((k) => [k, []]));
+  // The whole machine, as a pseudo-process: what every process (ours and anyone else's) used; rss unused.
+  samples.machine = [];
   const take = () => {
     for (const [name, pid] of Object.entries(pids)) {
       const s = procSample(pid);
       if (s) samples[name]?.push(s);
     }
+    const m = machineCpuSample();
+    if (m) samples.machine?.push({ at: m.at, cpuMs: m.busyMs, rssBytes: 0 });
   };
   take();
   const timer = setInterval(take, intervalMs);
@@ -221,6 +238,7 @@ export function processMonitor(pids: Record<string, number>, intervalMs = 1_000)
         if (!first || !last) continue;
         const wall = last.at - first.at;
         out[name] = {
+          ...(name === 'machine' ? { loadavg: os.loadavg().map((l) => round(l, 2)) } : {}),
           cpuPercent: wall > 0 ? round(((last.cpuMs - first.cpuMs) / wall) * 100, 1) : NaN,
           cpuMs: round(last.cpuMs - first.cpuMs),
           wallMs: wall,
@@ -237,6 +255,8 @@ export function processMonitor(pids: Record<string, number>, intervalMs = 1_000)
 }
 
 export interface ProcUsage {
+  /** Only on the `machine` entry: the load average when the report was taken. */
+  loadavg?: number[];
   /** Average CPU over the window, % of one core (200 % = both cores of this machine). */
   cpuPercent: number;
   cpuMs: number;

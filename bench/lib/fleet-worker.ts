@@ -1,0 +1,103 @@
+// The tracker worker as its own process for the scale and query benchmarks, so its CPU and RSS are its own: the
+// production createTrackerWorker with the cached workflow bundle, settings from FLEET_WORKER_CONFIG (JSON).
+// Talks to its parent over IPC: 'ready' once polling; on 'stats' it answers with its event-loop delay and memory;
+// on 'stop' it shuts down and exits 0 (so `node --cpu-prof` can write its profile).
+//   node --import tsx bench/lib/fleet-worker.ts   (spawned by bench/lib/fleet.ts)
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { cachedWorkflowBundle } from '../../demo/workflow-bundle';
+import { cacheDir } from '../../scripts/temporal-servers';
+import { createTrackerWorker } from '../../worker/worker';
+
+export interface FleetWorkerConfig {
+  address: string;
+  taskQueue: string;
+  olostepBaseUrl: string;
+  olostepApiKey: string;
+  maxCachedWorkflows?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  maxConcurrentActivityTaskExecutions?: number;
+  /** A fixed maximum, or 'auto': the SDK's autoscaling poller behaviour (scales with the backlog). */
+  workflowTaskPollers?: number | 'auto';
+  activityTaskPollers?: number | 'auto';
+  nonStickyToStickyPollRatio?: number;
+}
+
+function pollerBehavior(p: number | 'auto') {
+  return p === 'auto'
+    ? ({ type: 'autoscaling', minimum: 2, initial: 5, maximum: 100 } as const)
+    : ({ type: 'simple-maximum', maximum: p } as const);
+}
+
+export type FleetWorkerMessage =
+  | { type: 'ready'; bundleCached: boolean }
+  | {
+      type: 'stats';
+      rssMiB: number;
+      heapUsedMiB: number;
+      eventLoopDelayMs: { p50: number; p99: number; max: number };
+    };
+
+async function main(): Promise<void> {
+  const config = JSON.parse(process.env.FLEET_WORKER_CONFIG ?? '{}') as FleetWorkerConfig;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const bundle = await cachedWorkflowBundle(join(cacheDir(), 'workflow-bundles'));
+  const connection = await NativeConnection.connect({ address: config.address });
+  const worker = await createTrackerWorker({
+    connection,
+    taskQueue: config.taskQueue,
+    olostep: { apiKey: config.olostepApiKey, baseUrl: config.olostepBaseUrl },
+    workflowBundle: { code: bundle.code },
+    ...(config.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: config.maxCachedWorkflows } : {}),
+    ...(config.maxConcurrentWorkflowTaskExecutions !== undefined
+      ? { maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTaskExecutions }
+      : {}),
+    ...(config.maxConcurrentActivityTaskExecutions !== undefined
+      ? { maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions }
+      : {}),
+    extra: {
+      ...(config.workflowTaskPollers !== undefined
+        ? { workflowTaskPollerBehavior: pollerBehavior(config.workflowTaskPollers) }
+        : {}),
+      ...(config.activityTaskPollers !== undefined
+        ? { activityTaskPollerBehavior: pollerBehavior(config.activityTaskPollers) }
+        : {}),
+      ...(config.nonStickyToStickyPollRatio !== undefined
+        ? { nonStickyToStickyPollRatio: config.nonStickyToStickyPollRatio }
+        : {}),
+    },
+  });
+  process.on('message', (m: { type: string }) => {
+    if (m.type === 'stop') worker.shutdown();
+    if (m.type === 'stats') {
+      const mem = process.memoryUsage();
+      const msg: FleetWorkerMessage = {
+        type: 'stats',
+        rssMiB: Math.round(mem.rss / 2 ** 20),
+        heapUsedMiB: Math.round(mem.heapUsed / 2 ** 20),
+        eventLoopDelayMs: {
+          p50: loop.percentile(50) / 1e6,
+          p99: loop.percentile(99) / 1e6,
+          max: loop.max / 1e6,
+        },
+      };
+      loop.reset();
+      process.send?.(msg);
+    }
+  });
+  const running = worker.run();
+  process.send?.({ type: 'ready', bundleCached: bundle.cached } satisfies FleetWorkerMessage);
+  await running;
+  await connection.close();
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

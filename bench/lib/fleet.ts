@@ -1,0 +1,227 @@
+// A fleet of open trackers for the scale and query benchmarks: our own dev server process, the simulator in this
+// process (real clock, long batches so trackers stay open), ONE tracker worker in its own process, N trackers
+// started with bounded parallelism. Plus the poll-slip analysis from workflow histories.
+import { fork, type ChildProcess } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { Client, Connection } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
+import { trackAirOpsBatch as startTracking } from '../../client/track';
+import { startSimulator, type SimulatorHandle } from '../../simulator/server';
+import { trackerWorkflowId } from '../../workflows/contract';
+import { urls } from '../../test/helpers/tracker';
+import { mapLimit, processMonitor, round, sleep } from './common';
+import { startDevServer, type DevServer } from './dev-server';
+import type { FleetWorkerConfig, FleetWorkerMessage } from './fleet-worker';
+
+const API_KEY = 'sim_bench_fleet_key';
+const EventType = temporal.api.enums.v1.EventType;
+
+export type WorkerSettings = Omit<FleetWorkerConfig, 'address' | 'taskQueue' | 'olostepBaseUrl' | 'olostepApiKey'>;
+
+export interface FleetOptions {
+  trackers: number;
+  /** Workflow starts in flight at once. */
+  startConcurrency: number;
+  worker: WorkerSettings;
+  /** Write a V8 CPU profile of the worker here (node --cpu-prof). */
+  cpuProfDir?: string;
+  urlsPerBatch?: number;
+  /** Scraping phase length (virtual = wall, 1×): long, so every tracker stays open. */
+  scrapingMs?: number;
+  dynamicConfig?: Record<string, unknown>;
+  log?: (line: string) => void;
+}
+
+export interface Fleet {
+  server: DevServer;
+  sim: SimulatorHandle;
+  client: Client;
+  taskQueue: string;
+  workerPid: number;
+  workflowIds: string[];
+  /** Wall ms (Date.now()) when the first start was sent and when the last start returned. */
+  startedFrom: number;
+  startedUntil: number;
+  startsPerSec: number;
+  monitor: ReturnType<typeof processMonitor>;
+  workerStats: FleetWorkerMessage[];
+  stop(): Promise<void>;
+}
+
+export async function startFleet(opts: FleetOptions): Promise<Fleet> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const server = await startDevServer({ dynamicConfig: opts.dynamicConfig });
+  const sim = await startSimulator({ apiKey: API_KEY, requestLogLimit: 2_000 });
+  const taskQueue = `bench-fleet-${process.pid}`;
+  const config: FleetWorkerConfig = {
+    address: server.address,
+    taskQueue,
+    olostepBaseUrl: sim.url,
+    olostepApiKey: API_KEY,
+    ...opts.worker,
+  };
+  const child: ChildProcess = fork(require.resolve('./fleet-worker'), [], {
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : []),
+      // The cache holds up to 10,000 workflows: room for the heap.
+      '--max-old-space-size=4096',
+    ],
+    env: { ...process.env, FLEET_WORKER_CONFIG: JSON.stringify(config) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const workerStats: FleetWorkerMessage[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    child.on('message', (m: FleetWorkerMessage) => {
+      if (m.type === 'ready') resolve();
+      else workerStats.push(m);
+    });
+    void exited.then((code) => reject(new Error(`fleet worker exited (${code}) before it was ready`)));
+  });
+  const statsTimer = setInterval(() => child.send({ type: 'stats' }), 5_000);
+  statsTimer.unref();
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection });
+  const monitor = processMonitor({ worker: child.pid as number, devServer: server.pid, bench: process.pid });
+
+  const script = { scenario: 'happy' as const, durations: { scrapingMs: opts.scrapingMs ?? 6 * 3_600_000 } };
+  const batchIds = Array.from(
+    { length: opts.trackers },
+    (_, i) => sim.createBatch({ items: urls(opts.urlsPerBatch ?? 20, `f${i}-`) }, { ...script, seed: `fleet-${i}` }).id,
+  );
+  log(`starting ${opts.trackers} trackers, ${opts.startConcurrency} starts in flight`);
+  const startedFrom = Date.now();
+  let done = 0;
+  const t0 = performance.now();
+  await mapLimit(batchIds, opts.startConcurrency, async (id) => {
+    await startTracking(client, id, { taskQueue });
+    if (++done % 1_000 === 0) log(`  ${done} started (${round(done / ((performance.now() - t0) / 1000))}/s)`);
+  });
+  const startedUntil = Date.now();
+  const startsPerSec = round(opts.trackers / ((startedUntil - startedFrom) / 1000), 1);
+  log(`  all ${opts.trackers} started in ${((startedUntil - startedFrom) / 1000).toFixed(1)} s (${startsPerSec}/s)`);
+
+  return {
+    server,
+    sim,
+    client,
+    taskQueue,
+    workerPid: child.pid as number,
+    workflowIds: batchIds.map(trackerWorkflowId),
+    startedFrom,
+    startedUntil,
+    startsPerSec,
+    monitor,
+    workerStats,
+    async stop() {
+      clearInterval(statsTimer);
+      monitor.stop();
+      child.send({ type: 'stop' });
+      const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(killer);
+      await connection.close();
+      await sim.close();
+      await server.stop();
+    },
+  };
+}
+
+/** Open trackers of this fleet (visibility count). */
+export async function countRunning(fleet: Fleet): Promise<number> {
+  const r = await fleet.client.workflow.count(`TaskQueue = '${fleet.taskQueue}' AND ExecutionStatus = 'Running'`);
+  return r.count;
+}
+
+export interface PollTiming {
+  workflowId: string;
+  kind: 'first' | 'timer';
+  /** When the poll was due: workflow start (first poll) or TimerStarted + startToFireTimeout. Wall ms. */
+  plannedAt: number;
+  firedAt: number | null;
+  scheduledAt: number;
+  startedAt: number;
+  completedAt: number | null;
+}
+
+/**
+ * Every completed poll in a workflow's history with its planned time: the first poll is due at the start; each
+ * later one when its timer is due (TimerStarted time + startToFireTimeout). The actual times are the server's
+ * event times: TimerFired, ActivityTaskScheduled (the workflow task that decided to poll) and ActivityTaskStarted
+ * (the worker began the HTTP call).
+ */
+export function pollTimings(workflowId: string, events: temporal.api.history.v1.IHistoryEvent[]): PollTiming[] {
+  const out: PollTiming[] = [];
+  const at = (e: temporal.api.history.v1.IHistoryEvent) => tsToMs(e.eventTime);
+  let planned: { kind: PollTiming['kind']; at: number; firedAt: number | null } | null = null;
+  let current: PollTiming | null = null;
+  const timers = new Map<string, number>();
+  for (const e of events) {
+    switch (e.eventType) {
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+        planned = { kind: 'first', at: at(e), firedAt: null };
+        break;
+      case EventType.EVENT_TYPE_TIMER_STARTED: {
+        const attrs = e.timerStartedEventAttributes;
+        timers.set(String(e.eventId), at(e) + tsToMs(attrs?.startToFireTimeout));
+        break;
+      }
+      case EventType.EVENT_TYPE_TIMER_FIRED: {
+        const due = timers.get(String(e.timerFiredEventAttributes?.startedEventId));
+        if (due !== undefined) planned = { kind: 'timer', at: due, firedAt: at(e) };
+        break;
+      }
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+        if (planned) {
+          current = {
+            workflowId,
+            kind: planned.kind,
+            plannedAt: planned.at,
+            firedAt: planned.firedAt,
+            scheduledAt: at(e),
+            startedAt: NaN,
+            completedAt: null,
+          };
+          planned = null;
+        }
+        break;
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+        if (current) current.startedAt = at(e);
+        break;
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED:
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT:
+        if (current && Number.isFinite(current.startedAt)) {
+          current.completedAt = at(e);
+          out.push(current);
+        }
+        current = null;
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
+}
+
+/** Poll timings of a random sample of the fleet's trackers (seeded shuffle, so reruns sample alike). */
+export async function samplePollTimings(fleet: Fleet, sample: number): Promise<PollTiming[]> {
+  const ids = [...fleet.workflowIds];
+  let seed = 42;
+  for (let i = ids.length - 1; i > 0; i--) {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    const j = seed % (i + 1);
+    [ids[i], ids[j]] = [ids[j] as string, ids[i] as string];
+  }
+  const chosen = ids.slice(0, Math.min(sample, ids.length));
+  const lists = await mapLimit(chosen, 8, async (id) => {
+    const history: temporal.api.history.v1.IHistory = await fleet.client.workflow.getHandle(id).fetchHistory();
+    return pollTimings(id, history.events ?? []);
+  });
+  return lists.flat();
+}
+
+export { sleep };
