@@ -33,6 +33,8 @@ import {
 const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 const TEMPLATE_TEXT = readFileSync(ENV_TEMPLATE, 'utf8');
 const SECRETS = ['OLOSTEP_API_KEY', 'WEBHOOK_SECRET', 'POSTGRES_PASSWORD'];
+/** Connection variables @temporalio/envconfig reads for the worker and the CLI (see worker/config.ts). */
+const ENVCONFIG_VARIABLES = ['TEMPORAL_API_KEY', 'TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH'];
 /** Services that run once and exit 0; everything else runs until stopped. */
 const ONE_SHOTS = new Set(['temporal-schema', 'temporal-setup']);
 /** The airops CLI service: `docker compose run --rm airops …`, never part of `up`. */
@@ -230,8 +232,10 @@ describe('docker-compose.yml', () => {
     const required = Object.keys(shape).filter((k) => !shape[k]!.safeParse(undefined).success);
     assert.deepEqual(required, ['OLOSTEP_API_KEY'], 'the variables without a default');
     for (const key of required) assert.ok(env[key], `worker gets ${key}`);
-    // Every variable the worker gets is one it (or envconfig, TEMPORAL_*) reads: no typo goes unnoticed.
-    for (const key of Object.keys(env)) assert.ok(key in shape, `${key} is a WorkerConfig variable`);
+    // Every variable the worker gets is one it (or envconfig, for TEMPORAL_*) reads: no typo goes unnoticed.
+    for (const key of Object.keys(env)) {
+      assert.ok(key in shape || ENVCONFIG_VARIABLES.includes(key), `${key} is read by the worker`);
+    }
     const config = loadWorkerConfig(env);
     assert.equal(config.OLOSTEP_BASE_URL, 'https://api.olostep.com');
     assert.equal(config.TASK_QUEUE, DEFAULT_TASK_QUEUE);
@@ -241,6 +245,37 @@ describe('docker-compose.yml', () => {
     assert.equal(temporal.namespace, 'default');
     // Without the key the worker itself would stop too (exit 2), but Compose stops first (previous test).
     assert.throws(() => loadWorkerConfig({ ...env, OLOSTEP_API_KEY: '' }), /OLOSTEP_API_KEY is required/);
+  });
+
+  it('Temporal Cloud through .env: the worker and the CLI connect with TLS and the API key, or with mTLS files', () => {
+    const cloud = composeWith(
+      filledTemplate({
+        TEMPORAL_ADDRESS: 'airops.a1b2c.tmprl.cloud:7233',
+        TEMPORAL_NAMESPACE: 'airops.a1b2c',
+        TEMPORAL_API_KEY: 'cloud-api-key-example',
+      }),
+    ).services;
+    for (const s of ['worker', CLI]) {
+      const c = loadTemporalConnectConfig(envOf(cloud[s]!));
+      assert.deepEqual(
+        { address: c.address, namespace: c.namespace, tls: c.tls, apiKey: c.apiKey },
+        { address: 'airops.a1b2c.tmprl.cloud:7233', namespace: 'airops.a1b2c', tls: true, apiKey: true },
+        s,
+      );
+    }
+    const mtls = composeWith(
+      filledTemplate({
+        TEMPORAL_ADDRESS: 'airops.a1b2c.tmprl.cloud:7233',
+        TEMPORAL_TLS_CLIENT_CERT_PATH: '/certs/client.pem',
+        TEMPORAL_TLS_CLIENT_KEY_PATH: '/certs/client.key',
+      }),
+    ).services;
+    const env = envOf(mtls.worker!);
+    assert.equal(env.TEMPORAL_TLS_CLIENT_CERT_PATH, '/certs/client.pem');
+    assert.equal(env.TEMPORAL_API_KEY, '', 'no API key: empty, which the worker treats as unset');
+    // By default (no TEMPORAL_* in .env) the stack's own server, in plaintext.
+    const local = loadTemporalConnectConfig(envOf(services.worker!));
+    assert.deepEqual([local.address, local.tls, local.apiKey], ['temporal:7233', false, false]);
   });
 
   it('the receiver, the simulator and the CLI agree with the worker on Temporal, namespace and task queue', () => {
