@@ -79,6 +79,13 @@ function fatalTypeOf(type: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The poll schedule approaches a phase's estimated end geometrically instead of landing on it (schedule.ts,
+ * `approachEnd`): the estimate from a few dozen items is often late by minutes, which was the detection lag.
+ * Runs recorded before it keep the old schedule on replay (patched()).
+ */
+const APPROACH_ESTIMATED_END = 'poll-schedule-approach-estimated-end';
+
 const { fetchAirOpsBatchStatus } = proxyActivities<Activities>({
   // The client's own timeout is 30 s; this bounds a hung worker.
   startToCloseTimeout: '45 s',
@@ -271,6 +278,7 @@ export async function trackAirOpsBatch(
     let delay = nextPollDelay(state, now, {
       minIntervalMs: opts.minPollIntervalMs,
       maxIntervalMs: opts.maxPollIntervalMs,
+      approachEnd: patched(APPROACH_ESTIMATED_END),
     });
     if (state.stats.webhookEvents > 0) delay = opts.maxPollIntervalMs; // webhooks flow: polling is only a safety net
     if (consecutiveErrors > 0) {

@@ -45,10 +45,7 @@ export async function startDevServer(opts: { dynamicConfig?: Record<string, unkn
     String(port),
     '--log-level',
     'error',
-    ...ALL_SEARCH_ATTRIBUTES.flatMap((k) => [
-      '--search-attribute',
-      `${k.name}=${SA_TYPE[k.type as keyof typeof SA_TYPE]}`,
-    ]),
+    ...ALL_SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k.name}=${SA_TYPE[k.type]}`]),
     ...Object.entries(opts.dynamicConfig ?? {}).flatMap(([k, v]) => [
       '--dynamic-config-value',
       `${k}=${JSON.stringify(v)}`,

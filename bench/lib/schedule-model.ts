@@ -32,18 +32,14 @@ export interface ModelRun {
   pollTimes: number[];
 }
 
-export type DelayFn = (
-  state: ReturnType<typeof initialState>,
-  now: number,
-  opts: PollScheduleOptions & { approach?: boolean },
-) => number;
+export type DelayFn = (state: ReturnType<typeof initialState>, now: number, opts: PollScheduleOptions) => number;
 
 /** Tracks one simulated batch with the workflow's schedule; `delayFn` defaults to the workflow's nextPollDelay. */
 export function modelTracking(
   script: BatchScript,
   seed: string,
   urls: number,
-  opts: { minIntervalMs?: number; maxIntervalMs?: number; delayFn?: DelayFn; approach?: boolean } = {},
+  opts: { minIntervalMs?: number; maxIntervalMs?: number; delayFn?: DelayFn; approachEnd?: boolean } = {},
 ): ModelRun {
   const created = Date.UTC(2026, 0, 1);
   const plan = buildPlan({
@@ -53,10 +49,11 @@ export function modelTracking(
     brands: [],
     script: resolveScript([{ ...script, seed }], seed),
   });
-  const schedule = {
+  // approachEnd as the workflow passes it to new runs (patched); false = the schedule before that patch.
+  const schedule: PollScheduleOptions = {
     minIntervalMs: opts.minIntervalMs ?? 2_000,
     maxIntervalMs: opts.maxIntervalMs ?? 15 * 60_000,
-    ...(opts.approach === undefined ? {} : { approach: opts.approach }),
+    approachEnd: opts.approachEnd ?? true,
   };
   const delayFn: DelayFn = opts.delayFn ?? ((s, now, o) => nextPollDelay(s, now, o));
   let state = initialState(plan.id, created);

@@ -12,6 +12,8 @@ import {
   referenceTransitions,
   type ReferenceLifecycle,
 } from './snapshot-builder';
+import { REFERENCE_SCRIPT, REFERENCE_URLS } from '../../bench/lib/reference';
+import { modelTracking } from '../../bench/lib/schedule-model';
 
 interface SimResult {
   calls: number;
@@ -125,5 +127,54 @@ void describe('nextPollDelay', () => {
     // Near the estimated end (~1,597 s) the schedule aims just past it instead of waiting the full max.
     const near = nextPollDelay(enriching, CREATED + 1_580_000, opts);
     assert.ok(near > 15_000 && near < 25_000, `${near}`);
+  });
+});
+
+void describe('nextPollDelay with approachEnd (new trackers: patched poll-schedule-approach-estimated-end)', () => {
+  const approach: PollScheduleOptions = { ...DEFAULT_POLL_SCHEDULE, approachEnd: true };
+
+  void test('reference lifecycle: ≤ 41 calls, lag p50 ≤ 10 s, max ≤ 60 s', (t) => {
+    const r = simulate(REFERENCE, approach);
+    t.diagnostic(`reference, approachEnd: ${fmt(r)}`);
+    // One call more than landing on the estimate, here where the estimate is exact by construction (linear counts);
+    // on the simulator's plans (next test, bench/schedule.ts) calls p99 is 39.
+    assert.ok(r.calls <= 41, `calls ${r.calls}`);
+    const lags = r.lags.map((l) => l.lagMs);
+    assert.ok(median(lags) <= 10_000, `p50 ${median(lags)}`);
+    assert.ok(Math.max(...lags) <= 60_000, `max ${Math.max(...lags)}`);
+  });
+
+  void test("the simulator's reference lifecycle over 100 seeds (random item times): the estimate's error no longer becomes the lag", (t) => {
+    // The same loop as the workflow's (bench/lib/schedule-model.ts), against the simulator's plans, where the
+    // last items of a phase are sparse and the phase ends after its last item: landing on the estimated end
+    // (approachEnd off) was minutes late for a quarter of the seeds.
+    const run = (approachEnd: boolean) =>
+      Array.from({ length: 100 }, (_, i) =>
+        modelTracking(REFERENCE_SCRIPT, `seed-${i}`, REFERENCE_URLS, { approachEnd }),
+      );
+    const summary = (runs: ReturnType<typeof run>) => {
+      const lags = runs.flatMap((r) => Object.values(r.lagMs)).sort((a, b) => a - b);
+      const calls = runs.map((r) => r.calls).sort((a, b) => a - b);
+      return { callsMax: calls.at(-1) ?? NaN, lagP50: median(lags), lagMax: lags.at(-1) ?? NaN };
+    };
+    const after = summary(run(true));
+    const before = summary(run(false));
+    t.diagnostic(`approachEnd: ${JSON.stringify(after)}; before: ${JSON.stringify(before)}`);
+    assert.ok(after.callsMax <= 41, `calls ${after.callsMax}`);
+    assert.ok(after.lagP50 <= 10_000, `p50 ${after.lagP50}`);
+    assert.ok(after.lagMax <= 60_000, `max ${after.lagMax}`);
+    assert.ok(before.lagMax > 120_000, 'the old schedule shows the problem this fixes');
+  });
+
+  void test('always within [min, max]', () => {
+    const opts = { minIntervalMs: 500, maxIntervalMs: 30_000, approachEnd: true };
+    let s = initialState(BATCH_ID, CREATED);
+    for (const [i, snap] of happyPath().entries()) {
+      s = applySnapshot(s, snap, CREATED + i * 150_000);
+      for (const dt of [-5_000, 0, 1, 999, 60_000, 3_600_000, 10 * 86_400_000]) {
+        const d = nextPollDelay(s, CREATED + dt, opts);
+        assert.ok(Number.isInteger(d) && d >= opts.minIntervalMs && d <= opts.maxIntervalMs, `${d}`);
+      }
+    }
   });
 });
