@@ -32,6 +32,18 @@ import {
 const KEY = 'sk_test_IMAGE_WORKER_5e1f0c';
 const SECRET = 'image-webhook-secret-0123456789abcdef';
 const MB = 1024 * 1024;
+/** The worker metrics README "Production deployment" names (those that exist before any failure of their own). */
+const WATCHED_METRICS = [
+  'temporal_workflow_task_schedule_to_start_latency_bucket',
+  'temporal_activity_schedule_to_start_latency_bucket',
+  'temporal_activity_execution_failed',
+  'temporal_activity_execution_latency_bucket',
+  'temporal_worker_task_slots_available',
+  'temporal_num_pollers',
+  'temporal_sticky_cache_size',
+  'temporal_workflow_completed',
+  'temporal_request',
+];
 
 describe('the Dockerfile, built outside Docker, and its image run against the dev server', () => {
   let out: string;
@@ -159,6 +171,8 @@ describe('the Dockerfile, built outside Docker, and its image run against the de
     });
     t.diagnostic(`worker ready in ${Date.now() - started} ms (bundles the compiled workflows at start)`);
 
+    // One failed status call on the way, so the failure counter the README says to alert on exists.
+    sim.faults.set({ fault: { type: 'server_error', status: 503 }, endpoints: ['status'], count: 1 });
     const batch = sim.createBatch({ items: urls(30, 'img') }, QUICK);
     const handle = await trackAirOpsBatch(env.client, batch.id, {
       taskQueue,
@@ -168,6 +182,16 @@ describe('the Dockerfile, built outside Docker, and its image run against the de
     const result = await handle.result();
     assertOutcomeMatchesTruth(result, sim.groundTruth(batch.id));
     assert.equal(result.endedBy, 'terminal');
+
+    assert.equal(result.pollStats.errorsByType.ServerError, 1, 'the injected 503 was one failed poll');
+
+    // The metrics README "Production deployment" tells operators to watch are on the worker's endpoint.
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    for (const name of WATCHED_METRICS) assert.match(metrics, new RegExp(`^${name}[{ ]`, 'm'), name);
+    assert.match(
+      metrics,
+      /^temporal_activity_execution_failed\{[^}]*activity_type="fetchAirOpsBatchStatus"[^}]*\} 1$/m,
+    );
 
     // The HEALTHCHECK as Docker runs it: no arguments, METRICS_ADDRESS from the environment.
     const probe = spawnSync('node', build.image.healthcheck!.test.slice(1), {
