@@ -1,6 +1,10 @@
 // The receiver's configuration, read from the environment once and validated with zod. A missing or invalid
 // setting stops the process with one line naming the variable; secret values are never printed.
+// The Temporal connection (address, namespace, TLS, API key) is read exactly as the worker and the CLI read it
+// (worker/config.ts → @temporalio/envconfig: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*,
+// or a TEMPORAL_CONFIG_FILE/TEMPORAL_PROFILE), so the receiver reaches Temporal Cloud like they do.
 import { z } from 'zod';
+import { ConfigError, loadTemporalConnectConfig, type TemporalConnectConfig } from '../worker/config';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contract';
 import { DEFAULT_BODY_LIMIT, DEFAULT_WEBHOOK_PATH, pathProblem, secretProblem } from './server';
 
@@ -38,29 +42,33 @@ export const WebhookConfig = z.object({
     .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
     .transform((v) => v === 'true' || v === '1')
     .default(false),
-  TEMPORAL_ADDRESS: z
-    .string()
-    .regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, e.g. localhost:7233')
-    .default('localhost:7233'),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
 });
-export type WebhookConfig = z.infer<typeof WebhookConfig>;
+/** The receiver's own settings, and where Temporal is. */
+export type WebhookConfig = z.infer<typeof WebhookConfig> & { temporal: TemporalConnectConfig };
 
 export class WebhookConfigError extends Error {
   override readonly name = 'WebhookConfigError';
 }
 
 /**
- * Parses the receiver's settings from the environment (empty values count as unset).
+ * Parses the receiver's settings and the Temporal connection from the environment (empty values count as unset).
  * @throws WebhookConfigError whose message is one line naming each bad variable, never a secret's value.
  */
 export function loadWebhookConfig(env: NodeJS.ProcessEnv = process.env): WebhookConfig {
   const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const problems: string[] = [];
   const parsed = WebhookConfig.safeParse(clean);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);
+  if (!parsed.success) problems.push(...parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`));
+  let temporal: TemporalConnectConfig | null = null;
+  try {
+    temporal = loadTemporalConnectConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(err.message.replace(/^invalid Temporal configuration: /, ''));
+  }
+  if (!parsed.success || temporal === null) {
     throw new WebhookConfigError(`invalid webhook receiver configuration: ${problems.join('; ')}`);
   }
-  return parsed.data;
+  return { ...parsed.data, temporal };
 }

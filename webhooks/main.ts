@@ -8,8 +8,15 @@ import { createWebhookReceiver, redactUrl } from './server';
 
 async function main(): Promise<void> {
   const config = loadWebhookConfig();
-  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const { address, namespace, connectionOptions } = config.temporal;
+  const { tls, apiKey, metadata } = connectionOptions;
+  const connection = Connection.lazy({
+    address,
+    ...(tls !== undefined ? { tls } : {}),
+    ...(apiKey !== undefined ? { apiKey } : {}),
+    ...(metadata !== undefined ? { metadata } : {}),
+  });
+  const client = new Client({ connection, namespace });
   const receiver = createWebhookReceiver({
     client,
     taskQueue: config.TASK_QUEUE,
@@ -45,8 +52,8 @@ async function main(): Promise<void> {
   const url = await receiver.listen({ port: config.WEBHOOK_PORT, host: config.WEBHOOK_HOST });
   console.log(
     `webhook receiver ready: POST ${url}${redactUrl(`${config.WEBHOOK_PATH}/x`, config.WEBHOOK_PATH)} ` +
-      `(give Olostep webhookUrlFor(<public base URL>, WEBHOOK_SECRET)); temporal ${config.TEMPORAL_ADDRESS} ` +
-      `namespace=${config.TEMPORAL_NAMESPACE} taskQueue=${config.TASK_QUEUE}` +
+      `(give Olostep webhookUrlFor(<public base URL>, WEBHOOK_SECRET)); temporal ${address} namespace=${namespace} ` +
+      `tls=${config.temporal.tls ? 'on' : 'off'} apiKey=${config.temporal.apiKey ? 'set' : 'unset'} taskQueue=${config.TASK_QUEUE}` +
       `${config.WEBHOOK_HMAC_SECRET === undefined ? '' : ' hmac=required'}`,
   );
 }

@@ -431,7 +431,9 @@ describe('webhook receiver (dev server)', () => {
       assert.equal(c.WEBHOOK_PATH, '/webhooks/airops');
       assert.equal(c.WEBHOOK_BODY_LIMIT, 1_048_576);
       assert.equal(c.WEBHOOK_HMAC_SECRET, undefined);
-      assert.equal(c.TEMPORAL_ADDRESS, 'localhost:7233');
+      assert.equal(c.temporal.address, 'localhost:7233');
+      assert.equal(c.temporal.namespace, 'default');
+      assert.equal(c.temporal.tls, false);
       assert.equal(c.TASK_QUEUE, 'airops-batches');
       assert.equal(c.WEBHOOK_TRUST_PROXY, false);
       const full = loadWebhookConfig({
@@ -441,12 +443,19 @@ describe('webhook receiver (dev server)', () => {
         WEBHOOK_BODY_LIMIT: '65536',
         WEBHOOK_HMAC_SECRET: 'any chars at all, 16+ long',
         TEMPORAL_ADDRESS: 'temporal:7233',
+        TEMPORAL_NAMESPACE: 'ns.acct',
+        TEMPORAL_API_KEY: 'temporal-api-key-not-printed',
         TASK_QUEUE: 'q',
         WEBHOOK_TRUST_PROXY: 'true',
       });
       assert.equal(full.WEBHOOK_PORT, 9000);
       assert.equal(full.WEBHOOK_BODY_LIMIT, 65_536);
       assert.equal(full.WEBHOOK_TRUST_PROXY, true);
+      // The Temporal connection is read like the worker's (envconfig): an API key turns TLS on, as for Cloud.
+      assert.equal(full.temporal.address, 'temporal:7233');
+      assert.equal(full.temporal.namespace, 'ns.acct');
+      assert.equal(full.temporal.apiKey, true);
+      assert.equal(full.temporal.tls, true);
 
       const weak = 'weak-secret-xyz';
       assert.throws(
