@@ -44,8 +44,12 @@ export const WebhookConfig = z.object({
     .default(false),
   TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
 });
-/** The receiver's own settings, and where Temporal is. */
-export type WebhookConfig = z.infer<typeof WebhookConfig> & { temporal: TemporalConnectConfig };
+/** The receiver's own settings, and where Temporal is (`TEMPORAL_ADDRESS`/`TEMPORAL_NAMESPACE`: the resolved values). */
+export type WebhookConfig = z.infer<typeof WebhookConfig> & {
+  TEMPORAL_ADDRESS: string;
+  TEMPORAL_NAMESPACE: string;
+  temporal: TemporalConnectConfig;
+};
 
 export class WebhookConfigError extends Error {
   override readonly name = 'WebhookConfigError';
@@ -70,5 +74,5 @@ export function loadWebhookConfig(env: NodeJS.ProcessEnv = process.env): Webhook
   if (!parsed.success || temporal === null) {
     throw new WebhookConfigError(`invalid webhook receiver configuration: ${problems.join('; ')}`);
   }
-  return { ...parsed.data, temporal };
+  return { ...parsed.data, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, temporal };
 }

@@ -432,6 +432,7 @@ describe('webhook receiver (dev server)', () => {
       assert.equal(c.WEBHOOK_BODY_LIMIT, 1_048_576);
       assert.equal(c.WEBHOOK_HMAC_SECRET, undefined);
       assert.equal(c.temporal.address, 'localhost:7233');
+      assert.equal(c.TEMPORAL_ADDRESS, 'localhost:7233');
       assert.equal(c.temporal.namespace, 'default');
       assert.equal(c.temporal.tls, false);
       assert.equal(c.TASK_QUEUE, 'airops-batches');
