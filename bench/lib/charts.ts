@@ -142,7 +142,11 @@ export function scatterChart(opts: {
       );
     }
     body.push(`<circle cx="${px}" cy="${y.f(p.y)}" r="7" fill="${c}"/>`);
-    body.push(`<text x="${px + 11}" y="${y.f(p.y) + 4}" font-size="13" fill="${c}">${esc(p.label)}</text>`);
+    // Labels right of the dot, or left of it in the right third (so they stay on the canvas).
+    const right = px < M.left + ((W - M.left - M.right) * 2) / 3;
+    body.push(
+      `<text x="${right ? px + 11 : px - 11}" y="${y.f(p.y) + 4}" text-anchor="${right ? 'start' : 'end'}" font-size="13" fill="${c}">${esc(p.label)}</text>`,
+    );
   });
   return frame(opts.title, opts.subtitle, body);
 }

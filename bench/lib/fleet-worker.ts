@@ -41,6 +41,9 @@ export type FleetWorkerMessage =
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.env.FLEET_WORKER_CONFIG ?? '{}') as FleetWorkerConfig;
+  // tsx turns source maps on; with them Node consults its source-map cache for every function the SDK compiles
+  // (its promise hook builds two per promise in workflow code). For the A/B in bench/scale.ts --no-source-maps.
+  if (process.env.FLEET_WORKER_SOURCE_MAPS === 'off') process.setSourceMapsEnabled(false);
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();

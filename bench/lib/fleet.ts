@@ -26,6 +26,8 @@ export interface FleetOptions {
   worker: WorkerSettings;
   /** Write a V8 CPU profile of the worker here (node --cpu-prof). */
   cpuProfDir?: string;
+  /** Node flags for the worker process besides `--import tsx` (e.g. --disable-source-maps is not one: see sourceMaps). */
+  sourceMaps?: boolean;
   urlsPerBatch?: number;
   /** Scraping phase length (virtual = wall, 1×): long, so every tracker stays open. */
   scrapingMs?: number;
@@ -46,13 +48,23 @@ export interface Fleet {
   startsPerSec: number;
   monitor: ReturnType<typeof processMonitor>;
   workerStats: FleetWorkerMessage[];
+  /** Wall ms of every status call the simulator answered. */
+  statusCallTimes: number[];
   stop(): Promise<void>;
 }
 
 export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const server = await startDevServer({ dynamicConfig: opts.dynamicConfig });
-  const sim = await startSimulator({ apiKey: API_KEY, requestLogLimit: 2_000 });
+  // Status calls, counted where they land (the simulator's log has a line per request).
+  const statusCallTimes: number[] = [];
+  const sim = await startSimulator({
+    apiKey: API_KEY,
+    requestLogLimit: 2_000,
+    log: (line) => {
+      if (line.startsWith('GET /v1/batches-airops/')) statusCallTimes.push(Date.now());
+    },
+  });
   const taskQueue = `bench-fleet-${process.pid}`;
   const config: FleetWorkerConfig = {
     address: server.address,
@@ -69,7 +81,11 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       // The cache holds up to 10,000 workflows: room for the heap.
       '--max-old-space-size=4096',
     ],
-    env: { ...process.env, FLEET_WORKER_CONFIG: JSON.stringify(config) },
+    env: {
+      ...process.env,
+      FLEET_WORKER_CONFIG: JSON.stringify(config),
+      ...(opts.sourceMaps === false ? { FLEET_WORKER_SOURCE_MAPS: 'off' } : {}),
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const workerStats: FleetWorkerMessage[] = [];
@@ -116,6 +132,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     startsPerSec,
     monitor,
     workerStats,
+    statusCallTimes,
     async stop() {
       clearInterval(statsTimer);
       monitor.stop();
