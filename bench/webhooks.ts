@@ -29,7 +29,16 @@ import { Worker } from '@temporalio/worker';
 import { trackAirOpsBatch as startTracking } from '../client/track';
 import { startSimulator, type SimulatorHandle } from '../simulator/server';
 import { createTrackerWorker, WORKFLOWS_PATH } from '../worker/worker';
-import { getPollStats, type TrackResult } from '../workflows/contract';
+import {
+  TRACK_WORKFLOW_TYPE,
+  airopsEvent,
+  getPollStats,
+  searchAttributes,
+  trackerWorkflowId,
+  type AirOpsEvent,
+  type TrackResult,
+} from '../workflows/contract';
+import type { trackAirOpsBatch as trackWorkflow } from '../workflows/track-airops-batch';
 import { createWebhookReceiver, webhookUrlFor, type SignaledEvent } from '../webhooks/server';
 import { createDevServerEnv, createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../test/helpers/temporal';
 import { TEST_API_KEY, clockSyncedActivities, syncSimClock, urls } from '../test/helpers/tracker';
@@ -179,11 +188,59 @@ async function receiverAlone(opts: { duration: number; connections: number }): P
   }
 }
 
+/**
+ * The signals the receiver would send, straight from this process: `connections` concurrent callers walking the
+ * bodies from spread offsets, as autocannon does. What is left of the end-to-end figure is the receiver's share.
+ */
+async function directSignals(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  bodies: string[],
+  opts: { duration: number; connections: number },
+): Promise<ThroughputResult['direct']> {
+  const stride = Math.max(1, Math.floor(bodies.length / 10 / opts.connections));
+  const latencies: number[] = [];
+  const end = Date.now() + opts.duration * 1_000;
+  await Promise.all(
+    Array.from({ length: opts.connections }, async (_, k) => {
+      let next = (k * stride) % bodies.length;
+      while (Date.now() < end) {
+        const payload = JSON.parse(bodies[next] as string) as AirOpsEvent & { id: string };
+        next = (next + 1) % bodies.length;
+        const t0 = performance.now();
+        await env.client.workflow.signalWithStart<typeof trackWorkflow, [AirOpsEvent]>(TRACK_WORKFLOW_TYPE, {
+          workflowId: trackerWorkflowId(payload.id),
+          taskQueue,
+          args: [payload.id, {}],
+          signal: airopsEvent,
+          signalArgs: [payload],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+          typedSearchAttributes: [{ key: searchAttributes.batchId, value: payload.id }],
+          staticSummary: `AirOps batch ${payload.id}`,
+        });
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN);
+  return {
+    count: latencies.length,
+    perSec: Math.round(latencies.length / opts.duration),
+    p50: at(0.5),
+    p99: at(0.99),
+  };
+}
+
 interface ThroughputResult {
   connections: number;
   batches: number;
   /** Closed loop, as fast as answers come: the capacity. */
   saturation: AutocannonSummary & { acceptedPerSec: number };
+  /** The same signals sent straight from this process with the client (no HTTP, no receiver): Temporal's share. */
+  direct: { count: number; perSec: number; p50: number; p99: number };
   /** Open loop at a fixed offered rate below capacity: the latency a sender sees in normal operation. */
   paced: (AutocannonSummary & { offeredPerSec: number; acceptedPerSec: number }) | null;
   receiver: { signaled: number; rejected: Record<string, number> };
@@ -229,6 +286,8 @@ async function throughput(
       `end to end, saturation: ${opts.connections} connections × ${opts.duration} s, ${opts.batches} trackers`,
     );
     const saturation = await runAutocannon({ ...spec, connections: opts.connections });
+    console.log(`direct signalWithStart (no HTTP, no receiver): ${opts.connections} callers × ${opts.duration} s`);
+    const direct = await directSignals(env, taskQueue, spec.bodies, opts);
     let paced: ThroughputResult['paced'] = null;
     if (opts.rate > 0) {
       console.log(`end to end, paced: ${opts.rate} events/s offered × ${opts.duration} s`);
@@ -248,6 +307,7 @@ async function throughput(
       connections: opts.connections,
       batches: opts.batches,
       saturation: { ...saturation, acceptedPerSec: Math.round(saturation.ok2xx / saturation.duration) },
+      direct,
       paced,
       receiver: { signaled: stats.signaled, rejected: stats.rejected },
       trackersReceived,
@@ -500,9 +560,13 @@ async function main(): Promise<void> {
     console.log(`receiver alone (stub Temporal): ${Math.round(alone.ok2xx / alone.duration)}/s; ${fmt(alone)}`);
   if (tp !== null) {
     console.log(`end to end, saturation: ${fmt(tp.saturation)}`);
+    console.log(
+      `direct signalWithStart, same load without HTTP/receiver: ${tp.direct.perSec}/s, p50 ${tp.direct.p50} ms, p99 ${tp.direct.p99} ms`,
+    );
     if (tp.paced !== null) console.log(`end to end, paced at ${tp.paced.offeredPerSec}/s: ${fmt(tp.paced)}`);
     console.log(
-      `receiver signaled ${tp.receiver.signaled}; the trackers counted ${tp.trackersReceived} webhook events; ` +
+      `receiver signaled ${tp.receiver.signaled} + ${tp.direct.count} sent directly; the trackers counted ` +
+        `${tp.trackersReceived} webhook events; ` +
         `${tp.trackersStillRunning}/${tp.batches} trackers still running`,
     );
   }
