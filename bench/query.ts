@@ -1,5 +1,5 @@
 // Benchmark 4: getProgress query latency with 1,000 open trackers on one worker (dev server).
-//   npm run bench:query [-- --trackers 1000 --queries 1000 --concurrency 8 --settle 60]
+//   npm run bench:query [-- --trackers 1000 --queries 1000 --concurrency 8 --settle 90]
 //
 // The fleet of bench/scale.ts (dev server process, simulator with 6-hour batches, the production worker in its own
 // process, trackers polling on their production schedule meanwhile). After --settle seconds, getProgress on random
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
       trackers: { type: 'string', default: '1000' },
       queries: { type: 'string', default: '1000' },
       concurrency: { type: 'string', default: '8' },
-      settle: { type: 'string', default: '60' },
+      settle: { type: 'string', default: '90' },
       'cpu-prof': { type: 'string' },
     },
   });
