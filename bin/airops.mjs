@@ -11,12 +11,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 let tsx = null;
 try {
-  tsx = require('tsx/cjs/api');
+  // Both hooks, as the `tsx` command installs them: the CLI loads some commands lazily with import(), which the
+  // CommonJS hook alone does not cover (`airops run` and `airops demo` failed with "Cannot find module").
+  tsx = { cjs: require('tsx/cjs/api'), esm: await import('tsx/esm/api') };
 } catch {
   tsx = null;
 }
 if (tsx !== null && existsSync(join(root, 'client', 'cli', 'main.ts'))) {
-  tsx.register();
+  tsx.cjs.register();
+  tsx.esm.register();
   require(join(root, 'client', 'cli', 'main.ts')).main();
 } else {
   const built = join(root, 'dist', 'client', 'cli', 'main.js');
