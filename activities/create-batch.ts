@@ -24,7 +24,16 @@ export interface CreatedBatch {
 }
 
 /** Builds the `createAirOpsBatch` activity around an AirOps client (the worker's, with the API key). */
-export function createBatchActivity(olostep: Pick<OlostepClient, 'createBatch'>) {
+export interface CreateBatchActivityDeps {
+  /**
+   * The webhook receiver's URL, from the worker's configuration (OLOSTEP_WEBHOOK_URL), set as the `webhook` of
+   * every create request without a `webhook` field (`webhook: null` asks for none). It usually carries the receiver's secret, so it lives in the worker's
+   * environment and is added here, in the activity, never in workflow inputs or history.
+   */
+  webhookUrl?: string;
+}
+
+export function createBatchActivity(olostep: Pick<OlostepClient, 'createBatch'>, deps: CreateBatchActivityDeps = {}) {
   /**
    * POST /v1/batches-airops with an `Idempotency-Key` that is the same on every attempt of the run.
    *
@@ -46,8 +55,13 @@ export function createBatchActivity(olostep: Pick<OlostepClient, 'createBatch'>)
     const exec = ctx.info.workflowExecution;
     const idempotencyKey =
       options.idempotencyKey ?? runIdempotencyKey(exec?.workflowId ?? 'standalone', exec?.runId ?? ctx.info.activityId);
+    // Only an absent `webhook` gets the worker's; `webhook: null` asks for none.
+    const body =
+      deps.webhookUrl !== undefined && request.webhook === undefined
+        ? { ...request, webhook: deps.webhookUrl }
+        : request;
     try {
-      const created = await olostep.createBatch(request, { idempotencyKey, signal: ctx.cancellationSignal });
+      const created = await olostep.createBatch(body, { idempotencyKey, signal: ctx.cancellationSignal });
       return {
         batchId: created.batchId,
         totalUrls: created.snapshot.totalUrls,

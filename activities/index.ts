@@ -18,6 +18,8 @@ export interface ActivityDeps {
   olostep: Pick<OlostepClient, 'getBatchStatus' | 'createBatch' | 'getBatchItems'>;
   /** Where collected items go. Default: a JSONL file per run under `./results` (JsonlFileSink). */
   resultsSink?: ResultsSink;
+  /** The webhook URL added to create requests without one (a secret: never in workflow inputs). */
+  webhookUrl?: string;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -42,7 +44,10 @@ export function createActivities(deps: ActivityDeps) {
       }
     },
     /** POST /v1/batches-airops, idempotent across retries; retry contract in activities/create-batch.ts. */
-    createAirOpsBatch: createBatchActivity(deps.olostep),
+    createAirOpsBatch: createBatchActivity(
+      deps.olostep,
+      deps.webhookUrl === undefined ? {} : { webhookUrl: deps.webhookUrl },
+    ),
     /** GET …/items into the results sink, returning a reference and a summary; contract in activities/items.ts. */
     fetchAirOpsBatchItems: itemsActivity(deps.olostep, resultsSink),
     /** Follows a tracker the run did not start; contract in activities/await-tracker.ts. */

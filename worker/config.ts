@@ -29,6 +29,11 @@ export const WorkerConfig = z.object({
   OLOSTEP_API_KEY: z.string({ error: OLOSTEP_KEY_HELP }).min(1, OLOSTEP_KEY_HELP),
   OLOSTEP_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://api.olostep.com'),
   OLOSTEP_TIMEOUT_MS: optionalInt(1),
+  /**
+   * The webhook receiver's public URL, secret included (webhookUrlFor(base, WEBHOOK_SECRET)): added as `webhook` to
+   * runAirOpsBatch's create requests without one (`webhook: null` in a request opts out). A secret, like the API key: never logged, never in history.
+   */
+  OLOSTEP_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   MAX_CONCURRENT_ACTIVITIES: optionalInt(1),
   MAX_CONCURRENT_WORKFLOW_TASKS: optionalInt(2),
   MAX_CACHED_WORKFLOWS: optionalInt(0),
@@ -128,6 +133,7 @@ export function describeWorkerConfig(config: WorkerConfig, temporal: TemporalCon
     taskQueue: config.TASK_QUEUE,
     olostepBaseUrl: config.OLOSTEP_BASE_URL,
     olostepApiKey: 'set',
+    olostepWebhookUrl: config.OLOSTEP_WEBHOOK_URL === undefined ? 'unset' : 'set',
     maxConcurrentActivities: config.MAX_CONCURRENT_ACTIVITIES ?? 'sdk default',
     maxConcurrentWorkflowTasks: config.MAX_CONCURRENT_WORKFLOW_TASKS ?? 'sdk default',
     maxCachedWorkflows: config.MAX_CACHED_WORKFLOWS ?? 'sdk default',

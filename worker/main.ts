@@ -34,7 +34,7 @@ async function main(): Promise<number> {
   const logger = createLogger({
     level: config.LOG_LEVEL,
     format: config.LOG_FORMAT,
-    secrets: [config.OLOSTEP_API_KEY, typeof apiKey === 'string' ? apiKey : undefined],
+    secrets: [config.OLOSTEP_API_KEY, config.OLOSTEP_WEBHOOK_URL, typeof apiKey === 'string' ? apiKey : undefined],
   });
   Runtime.install({
     logger,
@@ -82,6 +82,7 @@ async function runWorker(
         ...(config.OLOSTEP_TIMEOUT_MS ? { timeoutMs: config.OLOSTEP_TIMEOUT_MS } : {}),
       },
       ...(config.RESULTS_DIR ? { resultsSink: new JsonlFileSink({ dir: config.RESULTS_DIR }) } : {}),
+      ...(config.OLOSTEP_WEBHOOK_URL ? { webhookUrl: config.OLOSTEP_WEBHOOK_URL } : {}),
       maxConcurrentActivityTaskExecutions: config.MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTaskExecutions: config.MAX_CONCURRENT_WORKFLOW_TASKS,
       maxCachedWorkflows: config.MAX_CACHED_WORKFLOWS,

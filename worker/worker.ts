@@ -18,6 +18,11 @@ export interface TrackerWorkerOptions {
    * `./results` of the worker's working directory (`new JsonlFileSink({ dir })` for another directory).
    */
   resultsSink?: ResultsSink;
+  /**
+   * The webhook receiver's URL (with its secret) that runAirOpsBatch's create requests get when they have no
+   * `webhook`. Held here, in the worker process, so the secret never enters a workflow input or history.
+   */
+  webhookUrl?: string;
   /** Pre-bundled workflow code (tests bundle once per file); default: bundle `workflows/` at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   maxConcurrentActivityTaskExecutions?: number;
@@ -33,7 +38,11 @@ export async function createTrackerWorker(opts: TrackerWorkerOptions): Promise<W
     connection: opts.connection,
     namespace: opts.namespace ?? 'default',
     taskQueue: opts.taskQueue ?? DEFAULT_TASK_QUEUE,
-    activities: createActivities({ olostep, ...(opts.resultsSink ? { resultsSink: opts.resultsSink } : {}) }),
+    activities: createActivities({
+      olostep,
+      ...(opts.resultsSink ? { resultsSink: opts.resultsSink } : {}),
+      ...(opts.webhookUrl !== undefined ? { webhookUrl: opts.webhookUrl } : {}),
+    }),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...(opts.maxConcurrentActivityTaskExecutions !== undefined
       ? { maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions }

@@ -115,7 +115,11 @@ export function runWorkflowId(runKey: string): string {
 
 /** Options of runAirOpsBatch. All optional. Inputs are in history: never put secrets here. */
 export interface RunOptions {
-  /** Sent as the create request's `webhook` (the receiver's public URL); overrides `request.webhook`. */
+  /**
+   * Sent as the create request's `webhook` (the receiver's public URL); overrides `request.webhook`. It is a
+   * workflow input, so it is in history for anyone who can read it: never a URL that carries a secret (the
+   * receiver's secret path). For that, set OLOSTEP_WEBHOOK_URL on the worker, which adds it outside history.
+   */
   webhookUrl?: string;
   /** Options of the child trackAirOpsBatch (poll intervals, deadline, stall handling). */
   track?: TrackOptions;

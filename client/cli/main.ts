@@ -294,7 +294,10 @@ export function buildProgram(ctx: CliContext, setExit: (code: ExitCode) => void)
     .option('--out <file>', 'copy the results (JSONL, one item per line) here when done')
     .option('--task-queue <name>', 'task queue of the worker (default: $TASK_QUEUE, else airops-batches)')
     .option('--run-key <key>', 'name the run (default: derived from the request, so re-running attaches)')
-    .option('--webhook-url <url>', "the webhook receiver's public URL, sent as the batch's webhook")
+    .option(
+      '--webhook-url <url>',
+      "the webhook receiver's public URL, sent as the batch's webhook (kept in history: a secret URL belongs in the worker's OLOSTEP_WEBHOOK_URL)",
+    )
     .option('--no-wait', 'start the run and exit')
     .option('--plain', 'plain progress lines instead of bars')
     .option('--json', 'JSON progress lines, then the result as JSON')
