@@ -1,6 +1,8 @@
 // Determinism: every history recorded from the tracker tests (test/histories/*.json, regenerate with
 // `RECORD_HISTORIES=1 npm test -- test/workflows`) replays against today's workflow code; a change that breaks
-// determinism (test/fixtures/nondeterministic-tracker.ts) is caught. Also: no history holds a secret.
+// determinism (test/fixtures/nondeterministic-tracker.ts) is caught. Also: no history holds a secret (payloads
+// decoded: the JSON files keep them base64). validation-*.json pin patched('validation-ends-tracking'): a tracker
+// recorded before the patch retried two 400s and completed, one recorded after it fails at the first; both replay.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -10,6 +12,8 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../../worker/worker';
 import { HISTORIES_DIR, TEST_API_KEY } from '../helpers/tracker';
+import { RUN_HISTORIES_DIR } from '../run/helpers';
+import { decodedHistoryText, findSecrets, secretForms } from '../reliability/secrets';
 import { workflowBundle } from '../helpers/temporal';
 import { DEFAULT_API_KEY as SIMULATOR_DEFAULT_KEY } from '../../simulator/server';
 
@@ -44,12 +48,28 @@ describe('replay of committed histories', () => {
     );
   });
 
-  it('no recorded history contains an API key', () => {
-    for (const f of files) {
-      const text = readFileSync(join(HISTORIES_DIR, f), 'utf8');
-      for (const secret of [TEST_API_KEY, SIMULATOR_DEFAULT_KEY, 'Bearer ']) {
-        assert.ok(!text.includes(secret), `${f} contains ${secret.slice(0, 6)}…`);
-      }
+  it('a history recorded before a patch replays on the old path, one recorded after on the new', () => {
+    const before = decodedHistoryText(load('validation-retried-before-patch.json'));
+    const after = decodedHistoryText(load('validation-ends-tracking.json'));
+    assert.ok(
+      !before.includes('validation-ends-tracking') && before.includes('"workflowExecutionCompletedEventAttributes"'),
+    );
+    assert.equal(before.match(/"type":"Validation"/g)?.length, 2, 'the old tracker retried two 400s');
+    assert.ok(after.includes('validation-ends-tracking') && after.includes('"workflowExecutionFailedEventAttributes"'));
+  });
+
+  it('no committed history (tracker or run) holds an API key, payloads decoded', () => {
+    const secrets = [secretForms('test key', TEST_API_KEY), secretForms('simulator key', SIMULATOR_DEFAULT_KEY)];
+    const all = [
+      ...files.map((f) => join(HISTORIES_DIR, f)),
+      ...readdirSync(RUN_HISTORIES_DIR)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => join(RUN_HISTORIES_DIR, f)),
+    ];
+    for (const path of all) {
+      const text = decodedHistoryText(historyFromJSON(JSON.parse(readFileSync(path, 'utf8'))));
+      assert.equal(findSecrets(text, secrets), null, path);
+      assert.ok(!/Bearer\s/.test(text), `${path} holds a bearer token`);
     }
   });
 });
