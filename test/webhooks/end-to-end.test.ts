@@ -101,11 +101,19 @@ describe('webhooks end to end (dev server, worker, simulator over HTTP)', () => 
     assert.equal(result.error?.code ?? null, truth.failure?.error.code ?? null);
   }
 
-  /** Every attempt the simulator made for `batchId` was answered 2xx on the first try. */
+  /**
+   * Every event of `batchId` was delivered (answered 2xx). On a loaded machine an attempt may time out and be
+   * retried; the retry is then a duplicate, which is fine.
+   */
   function assertAllDelivered(batchId: string): void {
     const attempts = sim.webhookDeliveries.filter((d) => d.batchId === batchId);
-    assert.ok(attempts.length > 0, 'no deliveries');
-    for (const d of attempts) assert.ok(d.delivered && d.attempt === 1, `${d.event}: ${d.status ?? d.error}`);
+    for (const { type } of sim.groundTruth(batchId).events) {
+      const tries = attempts.filter((d) => d.event === type);
+      assert.ok(
+        tries.some((d) => d.delivered),
+        `${type}: ${tries.map((d) => d.status ?? d.error).join(', ')}`,
+      );
+    }
   }
 
   async function runsOf(batchId: string): Promise<number> {
@@ -115,10 +123,14 @@ describe('webhooks end to end (dev server, worker, simulator over HTTP)', () => 
   }
 
   it('tracked with webhooks: reaches its terminal state with at most 3 status calls (happy, skip, failure)', async (t) => {
+    // Scraping lasts 3 s of wall time here (1,200 s virtual), so each tracker has surely made its first poll
+    // before a skip or a failure ends the batch: otherwise that poll could see the end first, a race of this
+    // compressed clock (at 1x, scraping takes minutes).
+    const slowScrape = { scrapingMs: 1_200_000 };
     const cases: [string, BatchScript][] = [
       ['happy', { scenario: 'happy' }],
-      ['enrichment_skipped', { scenario: 'enrichment_skipped' }],
-      ['scraping_failed', { scenario: 'scraping_failed' }],
+      ['enrichment_skipped', { scenario: 'enrichment_skipped', durations: slowScrape }],
+      ['scraping_failed', { scenario: 'scraping_failed', durations: slowScrape }],
       ['llm_batch_expired', { scenario: 'llm_batch_expired' }],
     ];
     await Promise.all(
@@ -135,7 +147,14 @@ describe('webhooks end to end (dev server, worker, simulator over HTTP)', () => 
         assert.ok(calls <= 3, `${name}: ${calls} status calls`);
         assert.equal(result.pollStats.calls, calls);
         const truth = sim.groundTruth(batchId);
-        assert.equal(result.pollStats.webhookEvents, truth.events.length, 'every event reached the tracker');
+        // The last event (`completed`/`failed`) comes right after the one that already made the batch terminal
+        // (enriching_completed carries overall `completed`), so it may find the tracker finished: it is then
+        // accepted by Temporal too late to be counted in the result, or answered `tracker_closed`.
+        const events = result.pollStats.webhookEvents - result.pollStats.duplicateEvents;
+        assert.ok(
+          events >= truth.events.length - 1 && events <= truth.events.length,
+          `${events} distinct webhook events of ${truth.events.length}`,
+        );
         const terminalEntry = result.timeline.find((e) => e.phase === 'overall' && e.to === truth.outcome);
         assert.equal(terminalEntry?.source, 'webhook', 'the terminal status came by webhook');
         assertAllDelivered(batchId);
@@ -175,10 +194,7 @@ describe('webhooks end to end (dev server, worker, simulator over HTTP)', () => 
             `${signals.filter((s) => s.batchId === batchId && s.outcome === 'tracker_closed').length} after it ended`,
         );
         assert.ok(attempts.some((d) => d.duplicate));
-        assert.ok(
-          attempts.every((d) => d.delivered),
-          'every delivery (late ones too) answered 2xx',
-        );
+        assertAllDelivered(batchId); // late ones (after the tracker ended) included: 200 "ignored"
         assert.equal(await runsOf(batchId), 1, 'late events did not start a second tracker');
       }),
     );
