@@ -25,6 +25,8 @@ import { defaultViewMode } from '../client/cli/render';
 import { DEFAULT_TASK_QUEUE, trackerWorkflowId } from '../workflows/contract';
 import { SEARCH_ATTRIBUTE_COMMAND, ensureSearchAttributes, startEmbeddedTemporal } from './embedded-temporal';
 import { cachedWorkflowBundle } from './workflow-bundle';
+import { randomBytes } from 'node:crypto';
+import { createWebhookReceiver, webhookUrlFor } from '../webhooks/server';
 
 const ROOT = resolve(__dirname, '..');
 /** ~1,597 s reference lifecycle / 27 ≈ 59 s. */
@@ -273,8 +275,16 @@ export async function runDemo(opts: DemoOptions, ctx: DemoContext): Promise<Exit
       batchId = opts.batchId!;
       say(`tracking the real AirOps batch ${batchId} at ${workerConfig!.OLOSTEP_BASE_URL}`);
     } else {
+      // The webhook receiver, in-process: the simulator POSTs each lifecycle event to it, it signals the tracker,
+      // and polling drops to a safety net (compare the status calls at the end with a polling-only run).
+      const secret = randomBytes(24).toString('base64url');
+      const receiver = createWebhookReceiver({ client, taskQueue, secret, logger: false });
+      const receiverBase = await receiver.listen({ port: 0, host: '127.0.0.1' });
+      cleanups.push({ what: 'webhook receiver', fn: () => receiver.close() });
+      say(`✓ webhook receiver ${receiverBase} (the simulator delivers every lifecycle event to it)`);
       const api = new OlostepClient({ apiKey: DEFAULT_API_KEY, baseUrl: sim!.url });
       const created = await api.createBatch({
+        webhook: webhookUrlFor(receiverBase, secret),
         items: demoItems(opts.urls),
         brands: ['Olostep', 'Temporal', 'Acme'],
         country: 'US',

@@ -116,12 +116,13 @@ describe('npm start (the demo), non-interactive', () => {
     assert.ok(ui && grpc, out);
     assert.match(out, /✓ AirOps simulator http:\/\/127\.0\.0\.1:\d+ at 150x/);
     assert.match(out, /✓ worker on task queue airops-demo/);
+    assert.match(out, /✓ webhook receiver http:\/\/127\.0\.0\.1:\d+/);
     assert.match(out, /✓ created demo batch (batch_\w+) \(100 URLs, scenario happy\)/);
     const batchId = /created demo batch (batch_\w+)/.exec(out)![1]!;
     const link = `http://localhost:${ui[1]}/namespaces/default/workflows/airops-batch-${batchId}`;
     assert.ok(out.includes(`Temporal UI: ${link}`), 'the UI link to the workflow');
     assert.match(out, /✓ completed after \d+s · scraped 100\/100 \(0 failed\) · enriched \d+\/\d+ \(0 failed\)/);
-    assert.match(out, /stopped: worker, connections, simulator, Temporal dev server/);
+    assert.match(out, /stopped: webhook receiver, worker, connections, simulator, Temporal dev server/);
     assert.ok(PROGRESS_LINE.test(out), 'plain progress lines, not bars');
     assert.ok(!out.includes('\u001b['), 'no terminal escape codes without a TTY');
     // Persisted to the SQLite file; nothing left listening.
@@ -173,7 +174,7 @@ describe('npm start (the demo), non-interactive', () => {
     const out = run.stdout();
     assert.equal(code, 130, out);
     assert.match(out, /interrupted: demo tracker cancelled/);
-    assert.match(out, /stopped: worker, connections, simulator, Temporal dev server/);
+    assert.match(out, /stopped: webhook receiver, worker, connections, simulator, Temporal dev server/);
     assert.equal(await portOpen(Number(grpc[1])), false, 'the dev server stopped');
   });
 });
