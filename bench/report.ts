@@ -348,6 +348,7 @@ else {
       'slip p50 (window)',
       'slip p99 (window)',
       'start → first call p50 / p99',
+      'every tracker polled once after',
       'worker RSS peak',
       'worker CPU % (window)',
       'dev server CPU % (window)',
@@ -362,12 +363,45 @@ else {
       s(r.slip.window.startSlipMs, 'p50'),
       s(r.slip.window.startSlipMs, 'p99'),
       `${s(r.slipAllPolls.startToFirstCallMs, 'p50')} / ${s(r.slipAllPolls.startToFirstCallMs, 'p99')}`,
+      r.allPolledOnceAfterS === undefined
+        ? '–'
+        : r.allPolledOnceAfterS === null
+          ? `not within the run (${r.polledOnceByEnd} of ${n})`
+          : `${r.allPolledOnceAfterS} s`,
       `${r.usage.sinceFirstStart.worker?.rssPeakMiB} MiB`,
       r.usage.window.worker?.cpuPercent,
       r.usage.window.devServer?.cpuPercent,
       `${r.usage.window.machine?.cpuPercent} (load ${r.usage.window.machine?.loadavg?.[0] ?? '?'})`,
       `${r.cpuMsPerStatusCall.worker} / ${r.cpuMsPerStatusCall.devServer}`,
     ]),
+  );
+  const activated = present.map(({ n, r }) => {
+    const share = r.slipAllPolls.firstPolls / Math.max(1, Math.min(300, n));
+    return { n, share, cached: Math.round(share * n), rss: r.usage.sinceFirstStart.worker?.rssPeakMiB as number };
+  });
+  md(
+    'How many trackers had run at all: a tracker enters the worker’s cache with its first workflow task. By the end' +
+      ' of each run, of the 300 sampled trackers these had made their first status call: ' +
+      activated
+        .map(
+          (a) =>
+            `${a.n.toLocaleString('en')}: ${Math.round(a.share * 100)} % (≈ ${a.cached.toLocaleString('en')} cached)`,
+        )
+        .join('; ') +
+      '. So the RSS figures at 5,000 and 10,000 are for fewer cached workflows than open ones; ' +
+      (() => {
+        const lo = activated[0];
+        if (!lo) return 'no per-workflow estimate could be made.';
+        const hi = activated.reduce((m, a) => (a.cached > m.cached ? a : m), lo);
+        if (hi.cached <= lo.cached) return 'no per-workflow estimate could be made.';
+        const perKiB = ((hi.rss - lo.rss) * 1024) / (hi.cached - lo.cached);
+        const at = (k: number) => Math.round(lo.rss + (perKiB * (k - lo.cached)) / 1024);
+        return (
+          `between the runs the worker grew ≈ ${Math.round(perKiB)} KiB per cached tracker, which extrapolates to` +
+          ` ≈ ${at(5_000)} MiB with all 5,000 cached and ≈ ${at(10_000)} MiB with 10,000 (an estimate, not a measurement).`
+        );
+      })(),
+    '',
   );
   md(
     'Where the slip goes in the window (p50 / p99): the timer fires on time; the time is in the workflow task that' +
@@ -458,7 +492,10 @@ else {
     ],
   );
   md(
-    `${query.running} trackers open; ${query.errors} failed queries; machine CPU during the queries` +
+    (query.startBacklogDrainedAfterS !== undefined
+      ? `Queries began once every tracker had polled once (${query.startBacklogDrainedAfterS} s after the last start) and ${query.settleS} s more. `
+      : '') +
+      `${query.running} trackers open; ${query.errors} failed queries; machine CPU during the queries` +
       ` ${query.usage?.machine?.cpuPercent ?? '?'} % (load ${query.usage?.machine?.loadavg?.[0] ?? '?'}), worker` +
       ` ${query.usage?.worker?.cpuPercent ?? '?'} %, dev server ${query.usage?.devServer?.cpuPercent ?? '?'} %.`,
     '',
@@ -489,6 +526,14 @@ else {
       t.saturation.latency.p99,
       t.saturation.latency.max,
     ]);
+  if (t?.direct)
+    rows.push([
+      'signalWithStart straight from a client, same load (no HTTP, no receiver)',
+      t.direct.perSec,
+      t.direct.p50,
+      t.direct.p99,
+      '–',
+    ]);
   if (t?.paced)
     rows.push([
       `end to end, ${t.paced.offeredPerSec}/s offered`,
@@ -514,23 +559,34 @@ md(
     " no finer than 3.5 % of the phase so far), behind `patched('poll-schedule-approach-estimated-end')`: worst" +
     ' lag 51 s over the same seeds, calls p99 39, and fewer calls over 24 h. Found by the efficiency benchmark' +
     ' (2 of its 5 runs over 60 s), quantified and tuned with `bench:schedule`.',
-  '2. **Worker CPU per poll (SDK, not ours).** A poll costs ~10 ms of worker CPU (two workflow tasks and one' +
-    ' activity). A `--cpu-prof` profile of the worker (`npx tsx bench/scale.ts --cpu-prof DIR`, summarized by' +
-    ' `npx tsx bench/lib/cpuprofile.ts DIR`) splits it between the main thread (core bridge, gRPC, axios, GC) and the' +
-    ' workflow thread, where ~30 % is the SDK’s promise hook: it builds an `Error` and formats its stack for every' +
-    ' promise created in workflow code (for the stack-trace query), compiling two tiny functions each time. Our' +
-    ' reducer (`applySnapshot`) is < 1 %. Turning tsx’s source maps off made no measurable difference.',
-  '3. **Dev server CPU per poll (Temporal, not ours).** ~15 ms of server CPU per poll (SQLite persistence of' +
-    ' ~11 events, matching, timers): the dev server is the largest consumer. `temporal server start-dev` sets' +
-    ' `system.forceSearchAttributesCacheRefreshOnRead=true` (every search-attribute read goes to the database);' +
-    ' turning it off and using one task-queue partition saved ~10 % of server CPU per poll (kept off the default' +
-    ' runs so they measure the stock dev server; `--sa-cache-refresh off --partitions 1`).',
-  '4. **Mass starts queue up first polls.** Starting thousands of trackers at once, each new tracker’s first workflow' +
-    ' task waits behind the backlog (start → first call p99 of tens of seconds). Each new tracker also polls at' +
-    ' 2, 4, 8, 16 … s, so a burst of N starts asks for ~N × 6 polls in its first minute: beyond the ~70 polls/s two' +
-    ' cores can serve (worker + server CPU per poll above). Once the burst’s schedules have backed off, slip falls to' +
-    ' what the steady window shows. More pollers (`--wf-pollers auto`, `--non-sticky-ratio`) did not change it on' +
-    ' this machine: the limit is CPU, not task dispatch.',
+  '2. **CPU per poll is the capacity limit (Temporal SDK and server, not our code).** One poll costs ~11 ms of' +
+    ' worker CPU (two workflow tasks and one activity) and ~20 ms of dev-server CPU (~11 history events persisted' +
+    ' to SQLite, matching, the timer), more at 10,000 open trackers (16 / 30 ms). Two dedicated cores therefore' +
+    ' serve ~60 polls/s; with the other sessions’ load these runs got ~1 core and served 22–42/s. A `--cpu-prof`' +
+    ' profile of the worker (`npx tsx bench/scale.ts --cpu-prof DIR`, summarized by `npx tsx bench/lib/cpuprofile.ts' +
+    ' DIR`) splits its share between the main thread (core bridge, gRPC, axios, GC) and the workflow thread, where' +
+    ' ~30 % is the SDK’s promise hook: it builds an `Error` and formats its stack for every promise created in' +
+    ' workflow code (for the stack-trace query), compiling two small functions each time. Our reducer' +
+    ' (`applySnapshot`) is < 1 %. Turning tsx’s source maps off made no measurable difference. On the server,' +
+    ' `temporal server start-dev` sets `system.forceSearchAttributesCacheRefreshOnRead=true`; turning it off with one' +
+    ' task-queue partition (`--sa-cache-refresh off --partitions 1`) saved ~10–20 % of server CPU per poll in a' +
+    ' side run; the default runs keep the stock dev server.',
+  '3. **A burst of starts queues the first polls (worker default, tunable).** Each new tracker polls at 2, 4, 8, 16 … s,' +
+    ' so N trackers started at once ask for ~6 N polls in their first minute: far beyond ~60/s. The backlog is' +
+    ' served in the proportions of the worker’s pollers: by SDK default 2 of its 10 workflow-task pollers serve the' +
+    ' normal queue (new trackers) and 8 the sticky queue (trackers already running), so new trackers got ~20 % of' +
+    ' the capacity: start → first call p50 33 s at 1,000 and minutes at 5,000–10,000, and queries to a tracker' +
+    ' that has not run its first task wait for it (the query benchmark therefore waits for every tracker to poll' +
+    ' once). `nonStickyToStickyPollRatio` moves the share, not the total; more pollers (`--wf-pollers auto`) did not' +
+    ' raise throughput here: the limit is CPU.',
+  '   Not done, the next step for it: make the status call a local activity. A poll would then be one workflow' +
+    ' task instead of two plus an activity task (no ActivityTaskScheduled/Started/Completed, one marker), cutting' +
+    ' server persistence and worker activations per poll roughly in half and history events per poll from ~11 to' +
+    ' ~6. It changes the command sequence, so it needs its own patch, replay histories and failure-path tests.',
+  '4. **Webhook throughput is Temporal’s signalWithStart on this machine (not the receiver).** The receiver alone' +
+    ' (stub Temporal client) answers thousands of deliveries per second; end to end it is bounded by what the dev' +
+    ' server accepts: the same signalWithStart load sent straight from a client, without HTTP or the receiver, gets' +
+    ' about the same rate (table in section 5).',
   '5. **The machine itself.** Other sessions’ test suites kept the 2 cores near 100 % busy during most runs; every' +
     ' latency figure here (slip, query, webhook p99) is inflated by it, which is why the report carries the' +
     ' machine’s CPU and load beside each.',

@@ -142,6 +142,12 @@ async function main(): Promise<void> {
       sample: { trackers: sampledTrackers, polls: timings.length },
       statusCallsPerSec: rates,
       windowStatusCalls: windowCalls,
+      // When every tracker had made its first status call (s after the first start), null: not within the run.
+      allPolledOnceAfterS: (() => {
+        const p = fleet.polledOnce();
+        return p.allAt === null ? null : round((p.allAt - fleet.startedFrom) / 1000, 1);
+      })(),
+      polledOnceByEnd: fleet.polledOnce().count,
       cpuMsPerStatusCall: cpuPerCall,
       slip,
       slipAllPolls: slipStats(timings),

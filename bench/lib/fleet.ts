@@ -50,6 +50,8 @@ export interface Fleet {
   workerStats: FleetWorkerMessage[];
   /** Wall ms of every status call the simulator answered. */
   statusCallTimes: number[];
+  /** How many trackers have made their first status call, and when the last of them did (null: not yet). */
+  polledOnce(): { count: number; allAt: number | null };
   stop(): Promise<void>;
 }
 
@@ -58,11 +60,17 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   const server = await startDevServer({ dynamicConfig: opts.dynamicConfig });
   // Status calls, counted where they land (the simulator's log has a line per request).
   const statusCallTimes: number[] = [];
+  // Trackers that have polled at least once (their first workflow task ran), and when the last one did.
+  const polled = new Set<string>();
+  let allPolledAt: number | null = null;
   const sim = await startSimulator({
     apiKey: API_KEY,
     requestLogLimit: 2_000,
     log: (line) => {
-      if (line.startsWith('GET /v1/batches-airops/')) statusCallTimes.push(Date.now());
+      if (!line.startsWith('GET /v1/batches-airops/')) return;
+      statusCallTimes.push(Date.now());
+      polled.add(line.slice('GET /v1/batches-airops/'.length, line.indexOf(' ', 4)));
+      if (allPolledAt === null && polled.size === opts.trackers) allPolledAt = Date.now();
     },
   });
   const taskQueue = `bench-fleet-${process.pid}`;
@@ -133,6 +141,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     monitor,
     workerStats,
     statusCallTimes,
+    polledOnce: () => ({ count: polled.size, allAt: allPolledAt }),
     async stop() {
       clearInterval(statsTimer);
       monitor.stop();
@@ -148,6 +157,13 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
 }
 
 /** Open trackers of this fleet (visibility count). */
+/** Waits until every tracker has made its first status call (its first workflow task ran), at most `maxMs`. */
+export async function waitAllPolled(fleet: Fleet, maxMs: number): Promise<boolean> {
+  const deadline = Date.now() + maxMs;
+  while (fleet.polledOnce().allAt === null && Date.now() < deadline) await sleep(1_000);
+  return fleet.polledOnce().allAt !== null;
+}
+
 export async function countRunning(fleet: Fleet): Promise<number> {
   const r = await fleet.client.workflow.count(`TaskQueue = '${fleet.taskQueue}' AND ExecutionStatus = 'Running'`);
   return r.count;
