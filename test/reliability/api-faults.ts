@@ -112,14 +112,15 @@ export async function runApiFaultScenario(opts: ApiFaultOptions): Promise<ApiFau
   let worker: ChildProcess | null = null;
   try {
     sim.faults.set(faultRules(Math.round(opts.clientTimeoutMs * 2.5)));
-    worker = await startWorkerProcess({
+    // The worker bundles its workflows while the workload starts (workflows wait on the task queue).
+    const workerReady = startWorkerProcess({
       address: env.address,
       taskQueue,
       baseUrl: sim.url,
       apiKey: opts.apiKey,
       log,
       env: { RESULTS_DIR: resultsDir, OLOSTEP_TIMEOUT_MS: String(opts.clientTimeoutMs) },
-    });
+    }).then((w) => (worker = w));
     const items = await startWorkload(env.client, sim, taskQueue, {
       trackers: opts.trackers,
       runs: opts.runs,
@@ -130,6 +131,7 @@ export async function runApiFaultScenario(opts: ApiFaultOptions): Promise<ApiFau
       track: FAST_TRACK,
       label: `faults${opts.seed}`,
     });
+    await workerReady;
     say(`${items.length} workflows started at +${Math.round((Date.now() - started) / 1000)} s`);
     let finished = 0;
     const outcomes = await awaitWorkload(items, {

@@ -70,11 +70,9 @@ export const HOSTILE_BATCH_IDS: readonly { label: string; id: string }[] = [
 export const CLI_HOSTILE_LABELS = [
   'empty',
   'whitespace',
-  'padded with spaces',
   '10 KB long',
   'path traversal',
   'percent-encoded slashes',
-  'query string',
   'bidi override',
 ];
 
@@ -369,7 +367,7 @@ export async function runHostileInputScenario(opts: HostileInputOptions): Promis
     const cliResults: { label: string; cmd: string; r: CliResult }[] = [];
     let nextCli = 0;
     await Promise.all(
-      Array.from({ length: 3 }, async () => {
+      Array.from({ length: 4 }, async () => {
         while (nextCli < invocations.length) {
           const inv = invocations[nextCli++];
           if (inv === undefined) break;

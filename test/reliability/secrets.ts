@@ -213,17 +213,12 @@ export async function runSecretsScenario(opts: SecretsOptions): Promise<SecretsR
     return runCli(args, { env: cliEnv, log });
   };
   try {
-    const receiver = await startReceiverProcess({
-      address: env.address,
-      taskQueue: queue,
-      secret: webhookSecret,
-      port: await freePort(),
-      log,
-    });
-    processes.push(receiver.child);
-    const hook = webhookUrlFor(receiver.baseUrl, webhookSecret);
+    // The receiver's URL is known before it listens, so all three processes start at once.
+    const receiverPort = await freePort();
+    const hook = webhookUrlFor(`http://127.0.0.1:${receiverPort}`, webhookSecret);
     const common = { address: env.address, baseUrl: sim.url, log };
-    const [worker, wrongWorker] = await Promise.all([
+    const started = await Promise.allSettled([
+      startReceiverProcess({ address: env.address, taskQueue: queue, secret: webhookSecret, port: receiverPort, log }),
       startWorkerProcess({
         ...common,
         taskQueue: queue,
@@ -244,7 +239,10 @@ export async function runSecretsScenario(opts: SecretsOptions): Promise<SecretsR
         env: { LOG_LEVEL: 'DEBUG' },
       }),
     ]);
-    processes.push(worker, wrongWorker);
+    for (const s of started) {
+      if (s.status === 'fulfilled') processes.push('child' in s.value ? s.value.child : s.value);
+    }
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
     say('receiver and workers ready');
 
     // API faults on a third of the requests: their messages end up in poll stats, failures and logs.
@@ -378,15 +376,19 @@ export async function runSecretsScenario(opts: SecretsOptions): Promise<SecretsR
         failures.push(`CLI ${args.join(' ')}: exit ${r.code}: ${r.stderr.slice(0, 300)}`);
       return r;
     };
-    await expectExit(
-      ['track', cliBatch.id, '--task-queue', queue, '--min-poll-interval', '500ms', '--max-poll-interval', '2s'],
-      [0],
-    );
-    await expectExit(['track', cancelBatch.id, '--task-queue', queue], [0]);
-    await expectExit(['status', cliBatch.id, '--json'], [0]);
-    await expectExit(['cancel', cancelBatch.id], [0]);
-    await expectExit(['list'], [0]);
-    await expectExit(['--verbose', 'status', 'batch_no_such_tracker'], [3]);
+    await Promise.all([
+      expectExit(
+        ['track', cliBatch.id, '--task-queue', queue, '--min-poll-interval', '500ms', '--max-poll-interval', '2s'],
+        [0],
+      ),
+      expectExit(['track', cancelBatch.id, '--task-queue', queue], [0]),
+      expectExit(['list'], [0]),
+      expectExit(['--verbose', 'status', 'batch_no_such_tracker'], [3]),
+    ]);
+    await Promise.all([
+      expectExit(['status', cliBatch.id, '--json'], [0]),
+      expectExit(['cancel', cancelBatch.id], [0]),
+    ]);
 
     // Results, errors.
     for (const h of handles) {
@@ -423,11 +425,13 @@ export async function runSecretsScenario(opts: SecretsOptions): Promise<SecretsR
     say(`all finished; ${webhookEvents} webhook events reached trackers`);
 
     // The CLI after: watch a finished batch, status, a run through the CLI (URL list file).
-    await expectExit(['watch', cliBatch.id, '--json'], [0, 1]);
-    await expectExit(['status', hooked.id], [0]);
     const urlsFile = join(dir, 'urls.txt');
     writeFileSync(urlsFile, 'https://example.test/cli-run/1\nhttps://example.test/cli-run/2\n');
-    await expectExit(['run', '--urls', urlsFile, '--task-queue', queue, '--json', '--interval', '500'], [0, 1]);
+    await Promise.all([
+      expectExit(['watch', cliBatch.id, '--json'], [0, 1]),
+      expectExit(['status', hooked.id], [0]),
+      expectExit(['run', '--urls', urlsFile, '--task-queue', queue, '--json', '--interval', '500'], [0, 1]),
+    ]);
 
     // Queries and descriptions of every execution.
     let queries = 0;
