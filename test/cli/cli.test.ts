@@ -324,7 +324,8 @@ describe('airops CLI (child processes against the dev server)', () => {
       /Temporal UI: http:\/\/localhost:8233\/namespaces\/default\/workflows\/airops-batch-batch_\w+/,
     );
     assert.match(r.stdout, /✓ completed after \d+s/);
-    assert.match(r.stdout, /stopped: worker, connections, simulator/);
+    assert.match(r.stdout, /✓ webhook receiver http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(r.stdout, /stopped: webhook receiver, worker, connections, simulator \(/);
     assert.doesNotMatch(r.stdout, /Temporal dev server/);
   });
 });
