@@ -155,13 +155,13 @@ async function timeSkippingPollers(runs: number): Promise<{ ours: PollerResult; 
       connection: env.nativeConnection,
       taskQueue: oursQueue,
       workflowBundle: oursBundle,
-      activities: clockSyncedActivities(sim),
+      activities: clockSyncedActivities(sim, env),
     }),
     Worker.create({
       connection: env.nativeConnection,
       taskQueue: naiveQueue,
       workflowBundle: naiveBundle,
-      activities: clockSyncedActivities(sim),
+      activities: clockSyncedActivities(sim, env),
     }),
   ]);
   const running = workers.map((w) => w.run());

@@ -130,13 +130,13 @@ async function main(): Promise<void> {
       connection: env.nativeConnection,
       taskQueue: oursQueue,
       workflowBundle: await workflowBundle(WORKFLOWS_PATH),
-      activities: clockSyncedActivities(sim),
+      activities: clockSyncedActivities(sim, env),
     }),
     Worker.create({
       connection: env.nativeConnection,
       taskQueue: naiveQueue,
       workflowBundle: await workflowBundle(NAIVE_WORKFLOWS_PATH),
-      activities: clockSyncedActivities(sim),
+      activities: clockSyncedActivities(sim, env),
     }),
   ]);
   const running = workers.map((w) => w.run());

@@ -10,7 +10,8 @@
 // first, geometrically sparser), the production worker (createTrackerWorker, production defaults for the tracker)
 // in its own process. N trackers are started with bounded parallelism (all of them polling at once at first: the
 // heaviest load, a backlog), then --settle seconds for the backlog to drain, then the steady --window.
-// Slip of a poll = when the worker began its status call (ActivityTaskStarted) minus when it was due (TimerStarted
+// Slip of a poll = when the worker began its status call (the workflow task after the timer fired: the call is a
+// local activity) minus when it was due (TimerStarted
 // + startToFireTimeout), from the histories of a seeded random sample of trackers; also the timer's own lateness
 // (TimerFired) and, for the first poll, start → first call. Reported per period (starting, settling, window); the
 // goal is read on the window. CPU per status call (from /proc, over the window) is the figure least disturbed by
@@ -32,7 +33,7 @@ function slipStats(polls: PollTiming[]) {
     fireSlipMs: summarize(timer.map((p) => (p.firedAt ?? NaN) - p.plannedAt)),
     /** Workflow task decided to poll − due time. */
     scheduleSlipMs: summarize(timer.map((p) => p.scheduledAt - p.plannedAt)),
-    /** The status call itself (simulator over loopback + activity completion). */
+    /** The status call itself (simulator over loopback) and the completion of the workflow task that made it. */
     callMs: summarize(timer.map((p) => (p.completedAt ?? NaN) - p.startedAt)),
     firstPolls: first.length,
     startToFirstCallMs: summarize(first.map((p) => p.startedAt - p.plannedAt)),

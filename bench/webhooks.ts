@@ -474,7 +474,7 @@ async function lagPollingOnly(runs: number): Promise<LagResult['polling']> {
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(WORKFLOWS_PATH),
-    activities: clockSyncedActivities(sim),
+    activities: clockSyncedActivities(sim, env),
   });
   const running = worker.run();
   try {

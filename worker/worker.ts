@@ -26,6 +26,8 @@ export interface TrackerWorkerOptions {
   /** Pre-bundled workflow code (tests bundle once per file); default: bundle `workflows/` at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   maxConcurrentActivityTaskExecutions?: number;
+  /** Status calls in flight at once: the tracker's status call is a local activity. */
+  maxConcurrentLocalActivityExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
   maxCachedWorkflows?: number;
   /** Extra Worker options (e.g. shutdownGraceTime, identity). */
@@ -46,6 +48,9 @@ export async function createTrackerWorker(opts: TrackerWorkerOptions): Promise<W
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...(opts.maxConcurrentActivityTaskExecutions !== undefined
       ? { maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions }
+      : {}),
+    ...(opts.maxConcurrentLocalActivityExecutions !== undefined
+      ? { maxConcurrentLocalActivityExecutions: opts.maxConcurrentLocalActivityExecutions }
       : {}),
     ...(opts.maxConcurrentWorkflowTaskExecutions !== undefined
       ? { maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions }

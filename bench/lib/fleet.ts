@@ -183,19 +183,26 @@ export interface PollTiming {
 /**
  * Every completed poll in a workflow's history with its planned time: the first poll is due at the start; each
  * later one when its timer is due (TimerStarted time + startToFireTimeout). The actual times are the server's
- * event times: TimerFired, ActivityTaskScheduled (the workflow task that decided to poll) and ActivityTaskStarted
- * (the worker began the HTTP call).
+ * event times. The status call is a local activity: the workflow task that runs it starts it (WorkflowTaskStarted
+ * after the timer fired = decided and began the call) and its marker lands when that task completes (MarkerRecorded
+ * = call done). Histories from before the local activity (a regular activity task) are read too:
+ * ActivityTaskScheduled (decided), ActivityTaskStarted (began), ActivityTaskCompleted/Failed/TimedOut (done).
  */
 export function pollTimings(workflowId: string, events: temporal.api.history.v1.IHistoryEvent[]): PollTiming[] {
   const out: PollTiming[] = [];
   const at = (e: temporal.api.history.v1.IHistoryEvent) => tsToMs(e.eventTime);
   let planned: { kind: PollTiming['kind']; at: number; firedAt: number | null } | null = null;
+  let taskStartedAt: number | null = null;
   let current: PollTiming | null = null;
   const timers = new Map<string, number>();
+  const plan = (p: NonNullable<typeof planned>) => {
+    planned = p;
+    taskStartedAt = null;
+  };
   for (const e of events) {
     switch (e.eventType) {
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
-        planned = { kind: 'first', at: at(e), firedAt: null };
+        plan({ kind: 'first', at: at(e), firedAt: null });
         break;
       case EventType.EVENT_TYPE_TIMER_STARTED: {
         const attrs = e.timerStartedEventAttributes;
@@ -204,16 +211,37 @@ export function pollTimings(workflowId: string, events: temporal.api.history.v1.
       }
       case EventType.EVENT_TYPE_TIMER_FIRED: {
         const due = timers.get(String(e.timerFiredEventAttributes?.startedEventId));
-        if (due !== undefined) planned = { kind: 'timer', at: due, firedAt: at(e) };
+        if (due !== undefined) plan({ kind: 'timer', at: due, firedAt: at(e) });
+        break;
+      }
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+        if (planned && taskStartedAt === null) taskStartedAt = at(e);
+        break;
+      case EventType.EVENT_TYPE_MARKER_RECORDED: {
+        const local = e.markerRecordedEventAttributes?.markerName === 'core_local_activity';
+        if (local && planned && taskStartedAt !== null) {
+          const p: { kind: PollTiming['kind']; at: number; firedAt: number | null } = planned;
+          out.push({
+            workflowId,
+            kind: p.kind,
+            plannedAt: p.at,
+            firedAt: p.firedAt,
+            scheduledAt: taskStartedAt,
+            startedAt: taskStartedAt,
+            completedAt: at(e),
+          });
+          planned = null;
+        }
         break;
       }
       case EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
         if (planned) {
+          const p: { kind: PollTiming['kind']; at: number; firedAt: number | null } = planned;
           current = {
             workflowId,
-            kind: planned.kind,
-            plannedAt: planned.at,
-            firedAt: planned.firedAt,
+            kind: p.kind,
+            plannedAt: p.at,
+            firedAt: p.firedAt,
             scheduledAt: at(e),
             startedAt: NaN,
             completedAt: null,

@@ -35,9 +35,9 @@ const MB = 1024 * 1024;
 /** The worker metrics README "Production deployment" names (those that exist before any failure of their own). */
 const WATCHED_METRICS = [
   'temporal_workflow_task_schedule_to_start_latency_bucket',
-  'temporal_activity_schedule_to_start_latency_bucket',
-  'temporal_activity_execution_failed',
-  'temporal_activity_execution_latency_bucket',
+  'temporal_local_activity_execution_failed',
+  'temporal_local_activity_execution_latency_bucket',
+  'temporal_local_activity_succeed_endtoend_latency_bucket',
   'temporal_worker_task_slots_available',
   'temporal_num_pollers',
   'temporal_sticky_cache_size',
@@ -190,7 +190,7 @@ describe('the Dockerfile, built outside Docker, and its image run against the de
     for (const name of WATCHED_METRICS) assert.match(metrics, new RegExp(`^${name}[{ ]`, 'm'), name);
     assert.match(
       metrics,
-      /^temporal_activity_execution_failed\{[^}]*activity_type="fetchAirOpsBatchStatus"[^}]*\} 1$/m,
+      /^temporal_local_activity_execution_failed\{[^}]*activity_type="fetchAirOpsBatchStatus"[^}]*\} 1$/m,
     );
 
     // The HEALTHCHECK as Docker runs it: no arguments, METRICS_ADDRESS from the environment.

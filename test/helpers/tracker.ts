@@ -13,16 +13,30 @@ import type { BatchOutcome } from '../../workflows/contract';
 
 export const TEST_API_KEY = 'sk_test_TRACKER_SECRET_9f3a1c';
 
+/** Where the time-skipping server's clock is read (a TestWorkflowEnvironment). */
+export interface TemporalClock {
+  currentTimeMs(): Promise<number>;
+}
+
 /**
- * The production activities, except that before each call the simulator's manual clock is moved to the time the
- * activity was scheduled at, so simulated batches progress exactly as fast as the time-skipping server's clock.
+ * The Temporal time of the running activity: a regular activity's scheduled time, or for a local activity (whose
+ * scheduled time is the worker's wall clock) the server's time, which does not skip while its workflow task runs.
  */
-export function clockSyncedActivities(sim: SimulatorHandle, clientTimeoutMs = 2_000) {
+export async function activityTime(clock: TemporalClock): Promise<number> {
+  const info = Context.current().info;
+  return info.isLocal ? clock.currentTimeMs() : info.currentAttemptScheduledTimestampMs;
+}
+
+/**
+ * The production activities, except that before each call the simulator's manual clock is moved to the Temporal
+ * time of the call, so simulated batches progress exactly as fast as the time-skipping server's clock.
+ */
+export function clockSyncedActivities(sim: SimulatorHandle, clock: TemporalClock, clientTimeoutMs = 2_000) {
   const olostep = new OlostepClient({ apiKey: TEST_API_KEY, baseUrl: sim.url, timeoutMs: clientTimeoutMs });
   const real = createActivities({ olostep });
   return {
     async fetchAirOpsBatchStatus(batchId: string) {
-      await syncSimClock(sim, Context.current().info.currentAttemptScheduledTimestampMs);
+      await syncSimClock(sim, await activityTime(clock));
       return real.fetchAirOpsBatchStatus(batchId);
     },
   };

@@ -19,7 +19,7 @@ async function main() {
   const env = await createTimeSkippingEnv();
   const sim = await startSimulator({ clock: 'manual', apiKey: TEST_API_KEY, startTime: await env.currentTimeMs() });
   const taskQueue = uniqueTaskQueue('record');
-  const real = clockSyncedActivities(sim);
+  const real = clockSyncedActivities(sim, env);
   let calls = 0;
   const worker = await Worker.create({
     connection: env.nativeConnection,

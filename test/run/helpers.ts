@@ -3,13 +3,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { createActivities, JsonlFileSink, type Activities } from '../../activities';
 import { OlostepClient } from '../../olostep/client';
 import type { SimulatorHandle } from '../../simulator/server';
-import { TEST_API_KEY, syncSimClock } from '../helpers/tracker';
+import { TEST_API_KEY, activityTime, syncSimClock, type TemporalClock } from '../helpers/tracker';
 
 export { TEST_API_KEY } from '../helpers/tracker';
 
@@ -22,8 +21,8 @@ export interface RunActivityOptions {
   resultsDir: string;
   /** Client deadline for create/status (ms). */
   clientTimeoutMs?: number;
-  /** Move the simulator's manual clock to each attempt's scheduled time (time-skipping server). */
-  clockSync?: boolean;
+  /** Move the simulator's manual clock to each call's Temporal time, read from this clock (time-skipping server). */
+  clock?: TemporalClock;
 }
 
 /** The production activities with a real OlostepClient pointed at the simulator. */
@@ -35,8 +34,9 @@ export function runActivities(sim: SimulatorHandle, opts: RunActivityOptions): A
     itemsTimeoutMs: 30_000,
   });
   const real = createActivities({ olostep, resultsSink: new JsonlFileSink({ dir: opts.resultsDir }) });
-  if (!opts.clockSync) return real;
-  const sync = () => syncSimClock(sim, Context.current().info.currentAttemptScheduledTimestampMs);
+  const clock = opts.clock;
+  if (clock === undefined) return real;
+  const sync = async () => syncSimClock(sim, await activityTime(clock));
   return {
     async fetchAirOpsBatchStatus(...args) {
       await sync();

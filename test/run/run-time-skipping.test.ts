@@ -50,7 +50,7 @@ describe('runAirOpsBatch (time-skipping server)', () => {
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(WORKFLOWS_PATH),
-      activities: runActivities(sim, { resultsDir: results.dir, clientTimeoutMs: 500, clockSync: true }),
+      activities: runActivities(sim, { resultsDir: results.dir, clientTimeoutMs: 500, clock: env }),
     });
     running = worker.run();
   });

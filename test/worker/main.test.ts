@@ -63,7 +63,7 @@ describe('worker process (worker/main.ts)', () => {
       await env?.teardown();
     });
 
-    it('JSON logs without the key, Prometheus metrics, graceful SIGTERM with the in-flight activity finished', async (t) => {
+    it('JSON logs without the key, Prometheus metrics, graceful SIGTERM with the in-flight status call finished', async (t) => {
       const metricsPort = await freePort();
       child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
         cwd: ROOT,
@@ -100,14 +100,13 @@ describe('worker process (worker/main.ts)', () => {
       sim.faults.set({ fault: { type: 'slow', delayMs: 4_000 }, endpoints: ['status'], count: 1 });
       const batch = sim.createBatch({ items: [{ url: 'https://example.test/a', custom_id: 'a' }] });
       const handle = await trackAirOpsBatch(env.client, batch.id, { taskQueue });
+      // The status call is a local activity (no pending-activity entry): the slow fault is taken when it arrives.
+      const ruleId = sim.faults.list()[0]?.id;
+      assert.ok(ruleId !== undefined);
       await eventually(
-        async () => {
-          const d = await handle.describe();
-          // PENDING_ACTIVITY_STATE_STARTED = 2
-          return (d.raw.pendingActivities ?? []).some((a) => Number(a.state) === 2) ? true : undefined;
-        },
+        async () => (sim.faults.list().some((r) => r.id === ruleId) ? undefined : true),
         20_000,
-        'the status activity started',
+        'the status call reached the simulator',
       );
       const signalledAt = Date.now();
       child.kill('SIGTERM');
@@ -118,8 +117,8 @@ describe('worker process (worker/main.ts)', () => {
       const history = await handle.fetchHistory();
       const types = (history.events ?? []).map((e) => String(e.eventType));
       assert.ok(
-        (history.events ?? []).some((e) => e.activityTaskCompletedEventAttributes),
-        `the in-flight activity completed: ${types.join(',')}`,
+        (history.events ?? []).some((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity'),
+        `the in-flight status call completed and was recorded: ${types.join(',')}`,
       );
 
       // Every stdout line is a JSON log entry; the key appears nowhere.

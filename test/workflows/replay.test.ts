@@ -58,6 +58,27 @@ describe('replay of committed histories', () => {
     assert.ok(after.includes('validation-ends-tracking') && after.includes('"workflowExecutionFailedEventAttributes"'));
   });
 
+  it('the status call: a regular activity before patch status-call-local-activity, a local activity after', () => {
+    for (const name of ['happy-path', 'api-faults', 'continued-as-new-run']) {
+      const before = decodedHistoryText(load(`before-local-status-call-${name}.json`));
+      const after = decodedHistoryText(load(`${name}.json`));
+      assert.ok(!before.includes('status-call-local-activity'), name);
+      assert.ok(before.includes('"activityTaskScheduledEventAttributes"'), name);
+      assert.ok(after.includes('status-call-local-activity'), name);
+      assert.ok(!after.includes('"activityTaskScheduledEventAttributes"'), `${name}: no activity task after the patch`);
+      assert.ok(after.includes('fetchAirOpsBatchStatus'), `${name}: the local activity's marker names the call`);
+    }
+  });
+
+  it('a webhook keeps the running poll timer after patch keep-poll-timer-when-plan-unchanged, re-armed it before', () => {
+    const before = decodedHistoryText(load('before-local-status-call-webhook-terminal.json'));
+    const after = decodedHistoryText(load('webhook-terminal.json'));
+    assert.ok(!before.includes('keep-poll-timer-when-plan-unchanged'));
+    assert.equal(before.match(/"timerCanceledEventAttributes"/g)?.length, 1);
+    assert.ok(after.includes('keep-poll-timer-when-plan-unchanged'));
+    assert.equal(after.match(/"timerCanceledEventAttributes"/g), null);
+  });
+
   it('no committed history (tracker or run) holds an API key, payloads decoded', () => {
     const secrets = [secretForms('test key', TEST_API_KEY), secretForms('simulator key', SIMULATOR_DEFAULT_KEY)];
     const all = [

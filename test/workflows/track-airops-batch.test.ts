@@ -48,7 +48,7 @@ describe('trackAirOpsBatch (time-skipping server)', () => {
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(WORKFLOWS_PATH),
-      activities: clockSyncedActivities(sim, 500),
+      activities: clockSyncedActivities(sim, env, 500),
     });
     running = worker.run();
   });
