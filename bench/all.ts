@@ -13,10 +13,14 @@ export const BENCHMARKS: Record<string, string[]> = {
   schedule: ['bench/schedule.ts'],
   history: ['bench/history.ts'],
   'scale-1000': ['bench/scale.ts', '--trackers', '1000', '--settle', '60', '--window', '90'],
-  'scale-5000': ['bench/scale.ts', '--trackers', '5000', '--settle', '90', '--window', '90'],
-  'scale-10000': ['bench/scale.ts', '--trackers', '10000', '--settle', '120', '--window', '90'],
+  'scale-5000': ['bench/scale.ts', '--trackers', '5000', '--settle', '60', '--window', '90'],
+  'scale-10000': [
+    'bench/scale.ts',
+    ...['--trackers', '10000', '--settle', '60', '--window', '60', '--drain-max', '240'],
+  ],
   query: ['bench/query.ts'],
   webhooks: ['bench/webhooks.ts'],
+  'webhooks-sa-cache-off': ['bench/webhooks.ts', '--sa-cache-refresh', 'off', '--skip-lag'],
 };
 
 function run(args: string[]): Promise<number | null> {

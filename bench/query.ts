@@ -11,7 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { getProgress } from '../workflows/contract';
-import { countRunning, startFleet, waitAllPolled } from './lib/fleet';
+import { FLEET_BATCH, countRunning, startFleet, waitAllPolled } from './lib/fleet';
 import { machineInfo, mapLimit, ms, round, sleep, summarize, table, writeResult, type Summary } from './lib/common';
 
 async function main(): Promise<void> {
@@ -22,11 +22,17 @@ async function main(): Promise<void> {
       concurrency: { type: 'string', default: '8' },
       settle: { type: 'string', default: '30' },
       'cpu-prof': { type: 'string' },
+      urls: { type: 'string' },
+      'scraping-min': { type: 'string' },
     },
   });
   const trackers = Number(values.trackers);
   const queries = Number(values.queries);
   const concurrency = Number(values.concurrency);
+  const batchShape = {
+    urlsPerBatch: values.urls === undefined ? FLEET_BATCH.urls : Number(values.urls),
+    scrapingMs: values['scraping-min'] === undefined ? FLEET_BATCH.scrapingMs : Number(values['scraping-min']) * 60_000,
+  };
   const t0 = performance.now();
   const worker = { maxCachedWorkflows: Math.max(trackers, 1_000) };
   const fleet = await startFleet({
@@ -34,6 +40,7 @@ async function main(): Promise<void> {
     startConcurrency: 64,
     worker,
     ...(values['cpu-prof'] ? { cpuProfDir: values['cpu-prof'] } : {}),
+    ...batchShape,
   });
   let out: Record<string, unknown>;
   let sequential: Summary;
@@ -90,6 +97,7 @@ async function main(): Promise<void> {
       trackers,
       running,
       worker,
+      batches: batchShape,
       startBacklogDrainedAfterS: drainedAfterS,
       settleS: Number(values.settle),
       sequential,

@@ -32,6 +32,7 @@ const history = readResult<Json>('history');
 const scales = [1_000, 5_000, 10_000].map((n) => ({ n, r: readResult<Json>(`scale-${n}`) }));
 const query = readResult<Json>('query');
 const webhooks = readResult<Json>('webhooks');
+const webhooksSaOff = readResult<Json>('webhooks-sa-cache-off');
 const runs = readResult<Record<string, { wallS: number; exitCode: number | null; at: string }>>('runs') ?? {};
 
 const machine: MachineInfo =
@@ -334,9 +335,11 @@ else {
   md(
     `One worker process (createTrackerWorker, production tracker defaults; maxCachedWorkflows = the fleet size, other` +
       ` worker options at SDK defaults unless listed), our own \`temporal server start-dev\` process (in-memory SQLite),` +
-      ` the simulator with 6-hour batches. Trackers are started ${first?.start ? 'with 64 starts in flight' : ''}, then` +
-      ' the start backlog settles, then the steady window. Slip = status call started − due (history event times of' +
-      ' a seeded sample of 300 trackers).',
+      ` the simulator with ${first?.batches ? `batches of ${first.batches.urlsPerBatch} URLs whose scraping takes ${Math.round(first.batches.scrapingMs / 60_000)} min (items finish throughout, so each tracker follows the rate of its counts)` : '6-hour batches of 20 URLs'}.` +
+      ` Trackers are started ${first?.start ? 'with 64 starts in flight' : ''}, then` +
+      ' until every tracker has made its first status call (the start backlog drained), then a settle period, then' +
+      ' the steady window. Slip = status call started − due (history event times of a seeded sample of 300' +
+      ' trackers; the status call starts in the workflow task after the timer fired).',
     '',
   );
   mdTable(
@@ -541,6 +544,23 @@ else {
       t.paced.latency.p50,
       t.paced.latency.p99,
       t.paced.latency.max,
+    ]);
+  const off = webhooksSaOff?.throughput;
+  if (off?.saturation)
+    rows.push([
+      'end to end, saturation, dev server with `system.forceSearchAttributesCacheRefreshOnRead=false` (as in production)',
+      off.saturation.acceptedPerSec,
+      off.saturation.latency.p50,
+      off.saturation.latency.p99,
+      off.saturation.latency.max,
+    ]);
+  if (off?.paced)
+    rows.push([
+      `end to end, ${off.paced.offeredPerSec}/s offered, same server setting`,
+      off.paced.acceptedPerSec,
+      off.paced.latency.p50,
+      off.paced.latency.p99,
+      off.paced.latency.max,
     ]);
   mdTable(['', 'accepted events/s', 'p50 ms', 'p99 ms', 'max ms'], rows);
   if (webhooks.machine?.loadavg) md(`Load average when written: ${webhooks.machine.loadavg.join(', ')}.`, '');

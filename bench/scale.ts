@@ -1,7 +1,8 @@
 // Benchmark 3: N concurrent trackers on ONE worker against the dev server: poll schedule slip, worker RSS and CPU,
 // dev server CPU.
 //   npm run bench:scale-1000 | bench:scale-5000 | bench:scale-10000
-//   npx tsx bench/scale.ts --trackers 5000 [--settle 60] [--window 90] [--sample 300] [--start-concurrency 64]
+//   npx tsx bench/scale.ts --trackers 5000 [--settle 60] [--window 90] [--drain-max 300] [--sample 300]
+//                          [--start-concurrency 64] [--urls 100] [--scraping-min 30]
 //                          [--cache 10000] [--wft 40] [--activities 100] [--wf-pollers 10] [--act-pollers 10]
 //                          [--partitions 1] [--sa-cache-refresh on|off] [--source-maps on|off] [--cpu-prof DIR]
 //
@@ -9,7 +10,8 @@
 // real clock with 6-hour scraping phases (every tracker stays open, polling on the production schedule: often at
 // first, geometrically sparser), the production worker (createTrackerWorker, production defaults for the tracker)
 // in its own process. N trackers are started with bounded parallelism (all of them polling at once at first: the
-// heaviest load, a backlog), then --settle seconds for the backlog to drain, then the steady --window.
+// heaviest load, a backlog), then until every tracker has polled once (the backlog drained; at most --drain-max s),
+// then --settle seconds, then the steady --window.
 // Slip of a poll = when the worker began its status call (the workflow task after the timer fired: the call is a
 // local activity) minus when it was due (TimerStarted
 // + startToFireTimeout), from the histories of a seeded random sample of trackers; also the timer's own lateness
@@ -19,7 +21,15 @@
 // Prints the figures last; writes bench/results/scale-<N>.json.
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { countRunning, samplePollTimings, startFleet, type PollTiming, type WorkerSettings } from './lib/fleet';
+import {
+  countRunning,
+  samplePollTimings,
+  startFleet,
+  waitAllPolled,
+  FLEET_BATCH,
+  type PollTiming,
+  type WorkerSettings,
+} from './lib/fleet';
 import { machineInfo, ms, round, sleep, summarize, table, writeResult, type Summary } from './lib/common';
 
 function slipStats(polls: PollTiming[]) {
@@ -45,6 +55,7 @@ async function main(): Promise<void> {
     options: {
       trackers: { type: 'string', default: '1000' },
       settle: { type: 'string', default: '60' },
+      'drain-max': { type: 'string', default: '300' },
       window: { type: 'string', default: '90' },
       sample: { type: 'string', default: '300' },
       'start-concurrency': { type: 'string', default: '64' },
@@ -58,11 +69,14 @@ async function main(): Promise<void> {
       'sa-cache-refresh': { type: 'string' },
       'source-maps': { type: 'string', default: 'on' },
       'cpu-prof': { type: 'string' },
+      urls: { type: 'string' },
+      'scraping-min': { type: 'string' },
     },
   });
   const trackers = Number(values.trackers);
   const settleS = Number(values.settle);
   const windowS = Number(values.window);
+  const drainMaxS = Number(values['drain-max']);
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   const pollers = (v: string | undefined) => (v === 'auto' ? 'auto' : num(v));
   // The cache holds every open tracker (an evicted one is replayed from history on its next task).
@@ -86,6 +100,10 @@ async function main(): Promise<void> {
       : { 'system.forceSearchAttributesCacheRefreshOnRead': values['sa-cache-refresh'] === 'on' }),
   };
   const sourceMaps = values['source-maps'] !== 'off';
+  const batchShape = {
+    urlsPerBatch: values.urls === undefined ? FLEET_BATCH.urls : Number(values.urls),
+    scrapingMs: values['scraping-min'] === undefined ? FLEET_BATCH.scrapingMs : Number(values['scraping-min']) * 60_000,
+  };
   const t0 = performance.now();
   const fleet = await startFleet({
     trackers,
@@ -94,11 +112,23 @@ async function main(): Promise<void> {
     sourceMaps,
     ...(Object.keys(dynamicConfig).length > 0 ? { dynamicConfig } : {}),
     ...(values['cpu-prof'] ? { cpuProfDir: values['cpu-prof'] } : {}),
+    ...batchShape,
   });
   let result: Record<string, unknown>;
   let summary: { slip: Summary; rssPeak: number; running: number; steadyRate: number; rampRate: number };
   try {
-    console.log(`settling ${settleS} s (the start backlog drains), then a steady window of ${windowS} s`);
+    // The start storm: every new tracker polls at 2, 4, 8 … s, so N started at once ask for ~6 N polls in their first
+    // minute. Wait for its backlog (every tracker has made its first status call, at most --drain-max s), then --settle
+    // s for the young trackers' dense first polls to thin out, then the steady window. Every period is reported.
+    const drainStart = Date.now();
+    const drained = await waitAllPolled(fleet, drainMaxS * 1_000);
+    console.log(
+      drained
+        ? `every tracker polled once after ${round((Date.now() - drainStart) / 1000, 1)} s more`
+        : `only ${fleet.polledOnce().count} of ${trackers} trackers polled within ${drainMaxS} s`,
+    );
+    const settleStart = Date.now();
+    console.log(`settling ${settleS} s, then a steady window of ${windowS} s`);
     await sleep(settleS * 1_000);
     const windowStart = Date.now();
     await sleep(windowS * 1_000);
@@ -111,7 +141,8 @@ async function main(): Promise<void> {
     const sampledTrackers = Math.min(Number(values.sample), trackers);
     const periods = {
       start: [fleet.startedFrom, fleet.startedUntil],
-      settle: [fleet.startedUntil, windowStart],
+      drain: [fleet.startedUntil, settleStart],
+      settle: [settleStart, windowStart],
       window: [windowStart, windowEnd],
     } as const;
     const calls = (from: number, to: number) => fleet.statusCallTimes.filter((t) => t >= from && t < to).length;
@@ -136,6 +167,7 @@ async function main(): Promise<void> {
       trackers,
       running,
       worker: { ...worker, sourceMaps, pid: fleet.workerPid },
+      batches: batchShape,
       devServer: { args: fleet.server.args },
       start: { seconds: round((fleet.startedUntil - fleet.startedFrom) / 1000, 1), startsPerSec: fleet.startsPerSec },
       settleS,
@@ -181,7 +213,7 @@ async function main(): Promise<void> {
   const file = writeResult(`scale-${trackers}`, { ...result, wallMs, goal });
 
   const r = result as {
-    slip: Record<'start' | 'settle' | 'window', ReturnType<typeof slipStats>>;
+    slip: Record<'start' | 'drain' | 'settle' | 'window', ReturnType<typeof slipStats>>;
     usage: Record<string, Record<string, { cpuPercent: number; rssPeakMiB: number }>>;
     statusCallsPerSec: Record<string, number>;
     cpuMsPerStatusCall: Record<string, number>;
@@ -193,6 +225,7 @@ async function main(): Promise<void> {
       ['slip: poll started − due', 'n', 'p50', 'p90', 'p99', 'max'],
       [
         row(`while starting (${r.statusCallsPerSec.start}/s calls)`, r.slip.start.startSlipMs),
+        row(`until all polled once (${r.statusCallsPerSec.drain}/s)`, r.slip.drain.startSlipMs),
         row(`settling (${r.statusCallsPerSec.settle}/s)`, r.slip.settle.startSlipMs),
         row(`steady window (${r.statusCallsPerSec.window}/s)`, r.slip.window.startSlipMs),
         row('  window: timer fired − due', r.slip.window.fireSlipMs),

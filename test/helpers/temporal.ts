@@ -35,6 +35,8 @@ export interface DevServerEnvOptions {
   /** Start the Web UI on this port (browser tests). */
   uiPort?: number;
   namespace?: string;
+  /** Extra `temporal server start-dev` arguments, e.g. `--dynamic-config-value key=value`. */
+  extraArgs?: string[];
 }
 
 /** A dev-server environment (real server, SQLite) with the project's custom search attributes registered. */
@@ -48,6 +50,7 @@ export async function createDevServerEnv(opts: DevServerEnvOptions = {}): Promis
       ...(opts.dbFilename ? { dbFilename: opts.dbFilename } : {}),
       ...(opts.uiPort ? { ui: true, uiPort: opts.uiPort } : {}),
       ...(opts.namespace ? { namespace: opts.namespace } : {}),
+      ...(opts.extraArgs ? { extraArgs: opts.extraArgs } : {}),
     },
   });
 }
