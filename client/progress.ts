@@ -210,10 +210,20 @@ export async function waitForAirOpsBatch(
     last = key;
     onProgress?.(p);
   };
-  const query = () =>
-    client.connection.withAbortSignal(stopResult.signal, () =>
-      withQueryDeadline(client, workflowId, queryTimeoutMs, () => handle.query(getProgress)),
-    );
+  // Each query under its own signal, linked to stopResult: the client adds an 'abort' listener to the signal of
+  // every RPC and never removes it, so queries under one long-lived signal would pile up a listener per second.
+  const query = async () => {
+    const one = new AbortController();
+    const forward = () => one.abort(stopResult.signal.reason);
+    stopResult.signal.addEventListener('abort', forward, { once: true });
+    try {
+      return await client.connection.withAbortSignal(one.signal, () =>
+        withQueryDeadline(client, workflowId, queryTimeoutMs, () => handle.query(getProgress)),
+      );
+    } finally {
+      stopResult.signal.removeEventListener('abort', forward);
+    }
+  };
 
   const poller = (async () => {
     if (onProgress === undefined) return;

@@ -85,6 +85,29 @@ describe('client library (dev server + worker + simulator)', () => {
     );
   });
 
+  it('waitForAirOpsBatch: a long watch does not pile up abort listeners (one per query before the fix)', async () => {
+    const id = await stack.createAndTrack(QUICK, 30);
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    let callbacks = 0;
+    const started = Date.now();
+    try {
+      await waitForAirOpsBatch(client, id, { onProgress: () => callbacks++, pollIntervalMs: 50 });
+      // Let a pending warning (emitted on the next tick) arrive.
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.ok(callbacks >= 2, `${callbacks} progress callbacks`);
+    // ≥ 1 s at one query per ~50 ms: well over the 10 listeners that make Node warn.
+    assert.ok(Date.now() - started >= 1_000, `watched for ${Date.now() - started} ms`);
+    assert.deepEqual(
+      warnings.filter((w) => /MaxListenersExceeded/.test(w)),
+      [],
+    );
+  });
+
   it('getAirOpsBatchProgress equals `temporal workflow query --name getProgress` (cross-service), finished and running', async () => {
     const exe = devServerExecutable();
     assert.equal(exe.type, 'existing-path');
