@@ -164,6 +164,42 @@ export interface WaitForAirOpsBatchOptions {
   queryTimeoutMs?: number;
   /** Stops waiting (rejects with the signal's reason); the tracker itself keeps running. */
   signal?: AbortSignal;
+  /**
+   * The result is long-polled in rounds of this length, each under its own abort signal (the Temporal client adds
+   * a listener to the signal of every RPC and never removes it; one signal for a day-long wait would collect
+   * thousands). Default 10 min.
+   */
+  resultRoundMs?: number;
+}
+
+const DEFAULT_RESULT_ROUND_MS = 10 * 60_000;
+
+/** Marks the end of a long-poll round (not an error: the next round starts). */
+class RoundEnd extends Error {}
+
+/**
+ * Runs `fn` under an abort signal of its own that follows `parent` (and ends after `roundMs`, if given), and
+ * removes its listener from `parent` afterwards. Returns `{ roundEnded: true }` when the round ran out.
+ */
+async function underOwnSignal<T>(
+  client: Client,
+  parent: AbortSignal,
+  roundMs: number | null,
+  fn: () => Promise<T>,
+): Promise<{ roundEnded: false; value: T } | { roundEnded: true }> {
+  const own = new AbortController();
+  const forward = () => own.abort(parent.reason);
+  parent.addEventListener('abort', forward, { once: true });
+  const timer = roundMs === null ? null : setTimeout(() => own.abort(new RoundEnd('round over')), roundMs);
+  try {
+    return { roundEnded: false, value: await client.connection.withAbortSignal(own.signal, fn) };
+  } catch (err) {
+    if (own.signal.reason instanceof RoundEnd && !parent.aborted) return { roundEnded: true };
+    throw err;
+  } finally {
+    if (timer !== null) clearTimeout(timer);
+    parent.removeEventListener('abort', forward);
+  }
 }
 
 /**
@@ -195,12 +231,17 @@ export async function waitForAirOpsBatch(
   let wake: () => void = () => undefined;
   // The result is a long poll: abort it when we stop early, so no call is left retrying on a closed connection.
   const stopResult = new AbortController();
-  const result = client.connection
-    .withAbortSignal(stopResult.signal, () => handle.result())
-    .finally(() => {
-      finished = true;
-      wake();
-    });
+  const roundMs = Math.max(1_000, options.resultRoundMs ?? DEFAULT_RESULT_ROUND_MS);
+  const longPoll = async (): Promise<TrackResult> => {
+    for (;;) {
+      const r = await underOwnSignal(client, stopResult.signal, roundMs, () => handle.result());
+      if (!r.roundEnded) return r.value;
+    }
+  };
+  const result = longPoll().finally(() => {
+    finished = true;
+    wake();
+  });
   result.catch(() => undefined); // observed below; avoids an unhandled rejection if we stop early
 
   let last: string | null = null;
@@ -210,19 +251,13 @@ export async function waitForAirOpsBatch(
     last = key;
     onProgress?.(p);
   };
-  // Each query under its own signal, linked to stopResult: the client adds an 'abort' listener to the signal of
-  // every RPC and never removes it, so queries under one long-lived signal would pile up a listener per second.
+  // Each query under its own signal (see resultRoundMs), so no listener outlives its query.
   const query = async () => {
-    const one = new AbortController();
-    const forward = () => one.abort(stopResult.signal.reason);
-    stopResult.signal.addEventListener('abort', forward, { once: true });
-    try {
-      return await client.connection.withAbortSignal(one.signal, () =>
-        withQueryDeadline(client, workflowId, queryTimeoutMs, () => handle.query(getProgress)),
-      );
-    } finally {
-      stopResult.signal.removeEventListener('abort', forward);
-    }
+    const r = await underOwnSignal(client, stopResult.signal, null, () =>
+      withQueryDeadline(client, workflowId, queryTimeoutMs, () => handle.query(getProgress)),
+    );
+    if (r.roundEnded) throw new Error('unreachable: a query has no round');
+    return r.value;
   };
 
   const poller = (async () => {

@@ -85,21 +85,30 @@ describe('client library (dev server + worker + simulator)', () => {
     );
   });
 
-  it('waitForAirOpsBatch: a long watch does not pile up abort listeners (one per query before the fix)', async () => {
+  it('waitForAirOpsBatch: a long watch piles up no abort listeners (queries and long-poll rounds each under their own signal)', async () => {
     const id = await stack.createAndTrack(QUICK, 30);
     const warnings: string[] = [];
     const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
     process.on('warning', onWarning);
     let callbacks = 0;
+    let result: Awaited<ReturnType<typeof waitForAirOpsBatch>> | undefined;
     const started = Date.now();
     try {
-      await waitForAirOpsBatch(client, id, { onProgress: () => callbacks++, pollIntervalMs: 50 });
+      // Rounds of 1 s: the result long poll is cancelled and restarted ~3 times on the way, and still returns.
+      result = await waitForAirOpsBatch(client, id, {
+        onProgress: () => callbacks++,
+        pollIntervalMs: 50,
+        resultRoundMs: 1_000,
+      });
       // Let a pending warning (emitted on the next tick) arrive.
       await new Promise((r) => setTimeout(r, 50));
     } finally {
       process.off('warning', onWarning);
     }
     assert.ok(callbacks >= 2, `${callbacks} progress callbacks`);
+    assert.equal(result?.status, 'completed');
+    assert.equal(result?.endedBy, 'terminal');
+    assert.equal(result?.phases.scraping.metrics.succeeded, stack.sim.groundTruth(id).final.scraping.succeeded);
     // ≥ 1 s at one query per ~50 ms: well over the 10 listeners that make Node warn.
     assert.ok(Date.now() - started >= 1_000, `watched for ${Date.now() - started} ms`);
     assert.deepEqual(
