@@ -57,7 +57,10 @@ export interface WorkerCrashReport {
   completed: number;
   batchWallMs: { median: number; max: number };
   creates: CreateAccounting;
-  /** Failed status polls by type, summed over all trackers (e.g. ActivityTimeout: a poll lost with a killed worker). */
+  /**
+   * Failed status polls by type, summed over all trackers. A poll lost with a killed worker is not one: the status
+   * call is a local activity, and the next worker re-runs its workflow task and the call.
+   */
   pollErrors: Record<string, number>;
   statusRequests: number;
   failures: string[];
