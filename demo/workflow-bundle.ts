@@ -1,11 +1,10 @@
 // The workflow bundle, cached on disk (in the machine cache, ~/.cache/airops-temporal/workflow-bundles): webpack-bundling workflows/ takes 3–7 s on this 2-core machine, most of the
 // demo's start-up. The cache key hashes every source file the bundle can include (workflows/, olostep/) and the
-// SDK version, so any change rebuilds it.
+// SDK version and the modules the bundle shares between workflows, so any change rebuilds it.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from '../worker/worker';
+import { join, relative } from 'node:path';
+import { SHARED_WORKFLOW_MODULES, bundleTrackerWorkflows } from '../worker/worker';
 
 const ROOT = join(__dirname, '..');
 const SOURCE_DIRS = ['workflows', 'olostep'];
@@ -16,6 +15,7 @@ function sourceHash(): string {
     version: string;
   };
   hash.update(`sdk ${sdk.version}\n`);
+  for (const m of SHARED_WORKFLOW_MODULES) hash.update(`shared ${relative(ROOT, m)}\n`);
   for (const dir of SOURCE_DIRS) {
     for (const name of readdirSync(join(ROOT, dir)).sort()) {
       if (!/\.(ts|js)$/.test(name)) continue;
@@ -33,7 +33,7 @@ const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: n
 export async function cachedWorkflowBundle(cacheDir: string): Promise<{ code: string; cached: boolean }> {
   const file = join(cacheDir, `workflow-bundle-${sourceHash()}.js`);
   if (existsSync(file)) return { code: readFileSync(file, 'utf8'), cached: true };
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  const { code } = await bundleTrackerWorkflows({ logger: quietLogger });
   mkdirSync(cacheDir, { recursive: true });
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync(temp, code);

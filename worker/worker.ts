@@ -1,11 +1,44 @@
 // Builds the tracker's worker from explicit dependencies: used by worker/main.ts, the demo and the tests alike,
 // so what the tests run is what production runs.
-import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import {
+  type BundleOptions,
+  type NativeConnection,
+  Worker,
+  type WorkerOptions,
+  type WorkflowBundleWithSourceMap,
+  bundleWorkflowCode,
+} from '@temporalio/worker';
 import { createActivities, type ResultsSink } from '../activities';
 import { OlostepClient, type OlostepClientOptions } from '../olostep/client';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contract';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+/**
+ * Pure modules of the workflow code (constants, definitions and reducers, no module-level state) that the worker
+ * loads once into its reusable V8 context and shares, deep-frozen, between all cached workflows (the SDK's
+ * `preloadModules`). Otherwise every cached workflow evaluates its own copy of each: ~46 KiB of heap per cached
+ * tracker (measured: 134 → 88 KiB over 300 idle trackers; the SDK's floor for a one-line workflow is ~65 KiB), and
+ * the CPU of evaluating them whenever a workflow enters the cache. A module added here must not keep state at
+ * module level; the workflow modules themselves stay per-workflow.
+ */
+export const SHARED_WORKFLOW_MODULES: readonly string[] = [
+  '../workflows/contract',
+  '../workflows/lifecycle',
+  '../workflows/schedule',
+  '../workflows/create-request-check',
+  '../workflows/run-keys',
+  '../workflows/run-summary',
+  '../olostep/batch-id',
+  '../olostep/normalize',
+].map((m) => require.resolve(m));
+
+/** Bundles the workflow code once, for `workflowBundle` (tests, benchmarks, or a pre-built bundle for production). */
+export function bundleTrackerWorkflows(
+  opts: Omit<BundleOptions, 'workflowsPath' | 'preloadModules'> = {},
+): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ ...opts, workflowsPath: WORKFLOWS_PATH, preloadModules: [...SHARED_WORKFLOW_MODULES] });
+}
 
 export interface TrackerWorkerOptions {
   connection: NativeConnection;
@@ -23,7 +56,7 @@ export interface TrackerWorkerOptions {
    * `webhook`. Held here, in the worker process, so the secret never enters a workflow input or history.
    */
   webhookUrl?: string;
-  /** Pre-bundled workflow code (tests bundle once per file); default: bundle `workflows/` at start. */
+  /** Pre-bundled workflow code (`bundleTrackerWorkflows()`; tests bundle once per file); default: bundle at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   maxConcurrentActivityTaskExecutions?: number;
   /** Status calls in flight at once: the tracker's status call is a local activity. */
@@ -45,7 +78,9 @@ export async function createTrackerWorker(opts: TrackerWorkerOptions): Promise<W
       ...(opts.resultsSink ? { resultsSink: opts.resultsSink } : {}),
       ...(opts.webhookUrl !== undefined ? { webhookUrl: opts.webhookUrl } : {}),
     }),
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(opts.workflowBundle
+      ? { workflowBundle: opts.workflowBundle }
+      : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: [...SHARED_WORKFLOW_MODULES] } }),
     ...(opts.maxConcurrentActivityTaskExecutions !== undefined
       ? { maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions }
       : {}),

@@ -4,6 +4,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/contract';
+import { WORKFLOWS_PATH, bundleTrackerWorkflows } from '../../worker/worker';
 import { devServerExecutable, sdkExecutable, testServerExecutable } from '../../scripts/temporal-servers';
 
 // Worker lifecycle chatter drowns test output; warnings and errors still show. TEST_LOG_LEVEL=INFO for more.
@@ -61,7 +62,11 @@ const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
 export function workflowBundle(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
   let b = bundles.get(workflowsPath);
   if (!b) {
-    b = bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+    // The tracker's own code is bundled as the worker bundles it (shared pure modules); other paths are test fixtures.
+    b =
+      workflowsPath === WORKFLOWS_PATH
+        ? bundleTrackerWorkflows({ logger: quietLogger })
+        : bundleWorkflowCode({ workflowsPath, logger: quietLogger });
     bundles.set(workflowsPath, b);
   }
   return b;
