@@ -46,8 +46,9 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
 COPY deploy/healthcheck.mjs ./deploy/healthcheck.mjs
-# The code stays root-owned (read-only for the process); only the results directory is the node user's.
-RUN mkdir -p results && chown node:node results
+# The code stays root-owned (read-only for the process); only the results directory and the webhook journal's
+# are the node user's.
+RUN mkdir -p results /var/lib/airops/webhook-journal && chown node:node results /var/lib/airops/webhook-journal
 USER node
 # 9464: the worker's Prometheus endpoint (METRICS_ADDRESS=0.0.0.0:9464); 8788: the webhook receiver; 8787: the
 # simulator.

@@ -99,7 +99,12 @@ export interface SimulatorHandle {
   /** Script for every batch (lowest precedence); undefined resets to built-in defaults (`happy`). */
   setDefaultScript(script: BatchScript | undefined): void;
   /** Creates a batch without HTTP (no auth, no faults); throws SimulatorInputError on an invalid body. */
-  createBatch(body: unknown, script?: BatchScript): CreateBatchResponse;
+  /**
+   * Creates a batch as POST /v1/batches-airops would (the same validation, as SimulatorInputError). In process only:
+   * `createdAgoMs` backdates it, so it is already that far into its lifecycle when first polled (benchmarks of a
+   * fleet of trackers that start on batches already running).
+   */
+  createBatch(body: unknown, script?: BatchScript, opts?: { createdAgoMs?: number }): CreateBatchResponse;
   /** The true final status (GET shape), items, counts and event times of a batch. */
   groundTruth(batchId: string): GroundTruth;
   batchIds(): string[];
@@ -258,10 +263,12 @@ class Simulator {
       setDefaultScript: (script) => {
         this.defaultScript = script ? BatchScript.parse(script) : undefined;
       },
-      createBatch: (body, script) => {
+      createBatch: (body, script, opts) => {
         const v = validateCreateBody(body);
         if (!v.ok) throw new SimulatorInputError(v.details);
-        const r = this.createBatch(v.value, script ? BatchScript.parse(script) : undefined);
+        const ago = opts?.createdAgoMs ?? 0;
+        if (!Number.isFinite(ago) || ago < 0) throw new RangeError(`createdAgoMs must be >= 0, got ${ago}`);
+        const r = this.createBatch(v.value, script ? BatchScript.parse(script) : undefined, ago);
         if (!r.ok) throw new SimulatorInputError(r.details);
         return r.response;
       },
@@ -326,6 +333,7 @@ class Simulator {
   private createBatch(
     input: CreateBatchInput,
     extra: BatchScript | undefined,
+    createdAgoMs = 0,
   ): { ok: true; response: CreateBatchResponse; batchId: string } | { ok: false; details: ValidationDetail[] } {
     const meta = scriptFromMetadata(input.metadata);
     if (!meta.ok) return meta;
@@ -340,7 +348,8 @@ class Simulator {
     const layers = [this.defaultScript, queued?.script, meta.script, extra];
     const fallbackSeed = `${String(this.seed)}:${n}`;
     const script = resolveScript(layers, fallbackSeed);
-    const plan = buildPlan({ id, created: this.scheduler.now(), items: input.items, brands: input.brands, script });
+    const created = this.scheduler.now() - Math.floor(createdAgoMs);
+    const plan = buildPlan({ id, created, items: input.items, brands: input.brands, script });
     this.batches.set(id, { plan, input, layers, fallbackSeed, script });
     if (input.webhook) this.dispatcher.scheduleBatch(plan, input.webhook, script.webhooks);
     this.log(

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ConfigError, loadTemporalConnectConfig, type TemporalConnectConfig } from '../worker/config';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contract';
+import { DEFAULT_MAX_BACKLOG } from './journal';
 import { DEFAULT_BODY_LIMIT, DEFAULT_WEBHOOK_PATH, pathProblem, secretProblem } from './server';
 
 const int = (min: number, max: number) =>
@@ -43,6 +44,10 @@ export const WebhookConfig = z.object({
     .transform((v) => v === 'true' || v === '1')
     .default(false),
   TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  /** Ingest journal directory: deliveries are answered once fsync'd there, and forwarded to Temporal from it. */
+  WEBHOOK_JOURNAL_DIR: z.string().min(1).optional(),
+  WEBHOOK_JOURNAL_MAX_BACKLOG: int(1, 10_000_000).default(DEFAULT_MAX_BACKLOG),
+  WEBHOOK_FORWARD_CONCURRENCY: int(1, 4_096).default(64),
 });
 /** The receiver's own settings, and where Temporal is (`TEMPORAL_ADDRESS`/`TEMPORAL_NAMESPACE`: the resolved values). */
 export type WebhookConfig = z.infer<typeof WebhookConfig> & {

@@ -1,6 +1,8 @@
 // The AirOps webhook receiver: authenticate → size-limit → parse → validate → signalWithStart the batch's tracker.
-// A 2xx goes out only once Temporal has accepted the signal; every failure on our side is a 5xx, so Olostep's
-// retries (up to 5 attempts over ~28 min, spec §3) carry the event over a Temporal outage.
+// A 2xx goes out only once the event is durable: by default once Temporal has accepted the signal (200); with an
+// ingest journal (`journal`, WEBHOOK_JOURNAL_DIR) once it is fsync'd to the journal (202), from which a forwarder
+// signals the trackers. Every failure on our side is a 5xx, so Olostep's retries (up to 5 attempts over ~28 min,
+// spec §3) carry the event over an outage.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -26,6 +28,7 @@ import {
   type TrackOptions,
 } from '../workflows/contract';
 import type { trackAirOpsBatch as trackWorkflow } from '../workflows/track-airops-batch';
+import { JournalForwarder, type WebhookJournal } from './journal';
 
 /** Where the receiver listens for deliveries unless told otherwise. */
 export const DEFAULT_WEBHOOK_PATH = '/webhooks/airops';
@@ -115,7 +118,7 @@ export interface SignaledEvent {
   knownEvent: boolean;
   /** `signaled`: Temporal accepted the signal. `tracker_closed`: the tracker already completed (late event). */
   outcome: 'signaled' | 'tracker_closed';
-  /** Wall-clock ms (Date.now()) when the request arrived and when Temporal answered. */
+  /** Wall-clock ms (Date.now()) when the request arrived and when Temporal answered (journal: the forwarder's call). */
   receivedAt: number;
   answeredAt: number;
 }
@@ -131,6 +134,12 @@ export interface ReceiverStats {
   rejected: Record<string, number>;
   /** Signals waiting on Temporal right now. */
   inFlight: number;
+  /** Journal mode: events acknowledged once written to the journal (each is then signaled by the forwarder). */
+  queued: number;
+  /** Journal mode: accepted events not yet signaled (0 without a journal). */
+  backlog: number;
+  /** Journal mode: forwarder attempts that failed and were put back for a retry. */
+  forwardRetries: number;
 }
 
 /** A log destination: pino writes one JSON line per call. */
@@ -168,8 +177,16 @@ export interface WebhookReceiverOptions {
   trustProxy?: FastifyServerOptions['trustProxy'];
   /** `false` for no logs; otherwise pino level and destination (default info, stdout). */
   logger?: false | { level?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; stream?: LogStream };
-  /** Called after each accepted delivery (after Temporal answered, before the HTTP answer is sent). */
+  /** Called after each signal Temporal accepted (direct mode: before the HTTP answer; journal: by the forwarder). */
   onSignal?: (event: SignaledEvent) => void;
+  /**
+   * An opened ingest journal (`WebhookJournal.open`): deliveries are answered 202 once fsync'd to it, and a forwarder
+   * signals the trackers from it (first what an earlier process left undelivered). The receiver owns it from here
+   * and closes it in `close()`. Without it, a delivery is answered only after Temporal accepted the signal.
+   */
+  journal?: WebhookJournal;
+  /** Journal mode: signals the forwarder keeps in flight. Default 64. */
+  forwardConcurrency?: number;
 }
 
 export interface WebhookReceiver {
@@ -327,7 +344,17 @@ export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookRece
   const limiter = new FailureLimiter(opts.authFailureLimit?.max ?? 30, opts.authFailureLimit?.windowMs ?? 60_000);
   const secrets = [opts.secret, ...(hmacKey === undefined ? [] : [hmacKey])];
 
-  const stats: ReceiverStats = { received: 0, signaled: 0, trackerClosed: 0, rejected: {}, inFlight: 0 };
+  const stats: ReceiverStats = {
+    received: 0,
+    signaled: 0,
+    trackerClosed: 0,
+    rejected: {},
+    inFlight: 0,
+    queued: 0,
+    backlog: 0,
+    forwardRetries: 0,
+  };
+  const journal = opts.journal;
   const info = new WeakMap<FastifyRequest, RequestInfo>();
   /** Temporal calls not yet settled (including ones we stopped waiting for): close() waits for them. */
   const pending = new Set<Promise<unknown>>();
@@ -509,6 +536,75 @@ export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookRece
     reject(request, new ReceiverError(401, 'unauthorized', 'missing or wrong webhook secret'));
   }
 
+  /** signalWithStart of the batch's tracker, within the deadline: `tracker_closed` for a completed tracker. */
+  async function signalTracker(payload: WebhookPayload): Promise<SignaledEvent['outcome']> {
+    const workflowId = trackerWorkflowId(payload.id);
+    const event: AirOpsEvent = payload;
+    stats.inFlight++;
+    try {
+      await withinDeadline(client, signalTimeoutMs, pending, () =>
+        client.workflow.signalWithStart<typeof trackWorkflow, [AirOpsEvent]>(TRACK_WORKFLOW_TYPE, {
+          workflowId,
+          taskQueue,
+          args: [payload.id, trackOptions],
+          signal: airopsEvent,
+          signalArgs: [event],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          // A tracker that completed saw a terminal status, which is final: a late event must not start a second
+          // one. A failed, cancelled or timed-out one may be restarted by the next event.
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+          typedSearchAttributes: [{ key: searchAttributes.batchId, value: payload.id }],
+          staticSummary: `AirOps batch ${payload.id}`,
+          staticDetails: `Tracks Olostep AirOps batch \`${payload.id}\` (scraping → analyzing → enriching) until it completes or fails. Started by a webhook event.`,
+        }),
+      );
+      stats.signaled++;
+      return 'signaled';
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      stats.trackerClosed++;
+      return 'tracker_closed';
+    } finally {
+      stats.inFlight--;
+    }
+  }
+
+  function reportSignal(payload: WebhookPayload, outcome: SignaledEvent['outcome'], receivedAt: number): void {
+    opts.onSignal?.({
+      batchId: payload.id,
+      workflowId: trackerWorkflowId(payload.id),
+      event: payload.object,
+      knownEvent: classifyEvent(payload.object) === 'known',
+      outcome,
+      receivedAt,
+      answeredAt: Date.now(),
+    });
+  }
+
+  const forwarder =
+    journal === undefined
+      ? undefined
+      : new JournalForwarder(
+          journal,
+          async (entry) => reportSignal(entry.payload, await signalTracker(entry.payload), entry.receivedAt),
+          {
+            ...(opts.forwardConcurrency === undefined ? {} : { concurrency: opts.forwardConcurrency }),
+            onFailure: (entry, err, retryInMs) => {
+              stats.forwardRetries++;
+              app.log.warn(
+                {
+                  batchId: entry.payload.id.slice(0, 64),
+                  grpcCode: grpcCode(err),
+                  error: err instanceof Error ? err.message.slice(0, 300) : String(err),
+                  retryInMs,
+                  backlog: journal.backlog,
+                },
+                'forwarding a journaled event failed; it stays in the journal and is retried',
+              );
+            },
+          },
+        );
+
   async function deliver(request: FastifyRequest, reply: FastifyReply) {
     const parsed = WebhookPayload.safeParse(request.body);
     if (!parsed.success) {
@@ -529,6 +625,33 @@ export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookRece
       );
     }
     if (kind === 'future') request.log.warn({ event: payload.object.slice(0, 80) }, 'unknown AirOps event merged');
+    const workflowId = trackerWorkflowId(payload.id);
+    if (journal !== undefined) {
+      if (journal.isFull()) {
+        reject(
+          request,
+          new ReceiverError(503, 'busy', 'too many events waiting to be forwarded; retry later', {
+            retryAfterSeconds: 30,
+          }),
+        );
+      }
+      try {
+        await journal.append(payload, i?.receivedAt ?? Date.now());
+      } catch (err) {
+        request.log.error(
+          { error: err instanceof Error ? err.message.slice(0, 300) : String(err) },
+          'journal write failed; answering 503 so the sender retries',
+        );
+        reject(
+          request,
+          new ReceiverError(503, 'journal_unavailable', 'could not record the event; retry later', {
+            retryAfterSeconds: 30,
+          }),
+        );
+      }
+      stats.queued++;
+      return reply.code(202).send({ status: 'queued', workflowId });
+    }
     if (stats.inFlight >= maxInFlight) {
       reject(
         request,
@@ -536,56 +659,22 @@ export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookRece
       );
     }
 
-    const workflowId = trackerWorkflowId(payload.id);
-    const event: AirOpsEvent = payload;
-    stats.inFlight++;
-    let outcome: SignaledEvent['outcome'] = 'signaled';
+    let outcome: SignaledEvent['outcome'];
     try {
-      await withinDeadline(client, signalTimeoutMs, pending, () =>
-        client.workflow.signalWithStart<typeof trackWorkflow, [AirOpsEvent]>(TRACK_WORKFLOW_TYPE, {
-          workflowId,
-          taskQueue,
-          args: [payload.id, trackOptions],
-          signal: airopsEvent,
-          signalArgs: [event],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          // A tracker that completed saw a terminal status, which is final: a late event must not start a second
-          // one. A failed, cancelled or timed-out one may be restarted by the next event.
-          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-          typedSearchAttributes: [{ key: searchAttributes.batchId, value: payload.id }],
-          staticSummary: `AirOps batch ${payload.id}`,
-          staticDetails: `Tracks Olostep AirOps batch \`${payload.id}\` (scraping → analyzing → enriching) until it completes or fails. Started by a webhook event.`,
+      outcome = await signalTracker(payload);
+    } catch (err) {
+      request.log.error(
+        { grpcCode: grpcCode(err), error: err instanceof Error ? err.message.slice(0, 300) : String(err) },
+        'signalWithStart failed; answering 503 so the sender retries',
+      );
+      reject(
+        request,
+        new ReceiverError(503, 'temporal_unavailable', 'could not record the event; retry later', {
+          retryAfterSeconds: 30,
         }),
       );
-      stats.signaled++;
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        outcome = 'tracker_closed';
-        stats.trackerClosed++;
-      } else {
-        request.log.error(
-          { grpcCode: grpcCode(err), error: err instanceof Error ? err.message.slice(0, 300) : String(err) },
-          'signalWithStart failed; answering 503 so the sender retries',
-        );
-        reject(
-          request,
-          new ReceiverError(503, 'temporal_unavailable', 'could not record the event; retry later', {
-            retryAfterSeconds: 30,
-          }),
-        );
-      }
-    } finally {
-      stats.inFlight--;
     }
-    opts.onSignal?.({
-      batchId: payload.id,
-      workflowId,
-      event: payload.object,
-      knownEvent: kind === 'known',
-      outcome,
-      receivedAt: i?.receivedAt ?? Date.now(),
-      answeredAt: Date.now(),
-    });
+    reportSignal(payload, outcome, i?.receivedAt ?? Date.now());
     return reply
       .code(200)
       .send(outcome === 'signaled' ? { status: 'accepted', workflowId } : { status: 'ignored', reason: outcome });
@@ -595,21 +684,29 @@ export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookRece
   app.post(`${path}/:secret`, { onRequest: authenticate }, deliver);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  // Direct mode needs Temporal to accept anything; journal mode accepts while the journal has room (and says
+  // whether Temporal answers, and how many events wait for it).
   app.get('/readyz', async (request, reply) => {
     if (closing) return reply.code(503).send({ status: 'shutting_down' });
+    let temporal = true;
     try {
       await withinDeadline(client, readinessTimeoutMs, pending, () => client.workflowService.getSystemInfo({}));
-      return { status: 'ready' };
     } catch (err) {
       request.log.warn({ grpcCode: grpcCode(err) }, 'readiness: Temporal unreachable');
-      return reply.code(503).send({ status: 'temporal_unreachable' });
+      temporal = false;
     }
+    if (journal === undefined) {
+      return temporal ? { status: 'ready' } : reply.code(503).send({ status: 'temporal_unreachable' });
+    }
+    const body = { temporal: temporal ? 'reachable' : 'unreachable', backlog: journal.backlog };
+    return journal.isFull() ? reply.code(503).send({ status: 'journal_full', ...body }) : { status: 'ready', ...body };
   });
 
   return {
     app,
     async listen(o = {}) {
       await app.listen({ port: o.port ?? 0, host: o.host ?? '127.0.0.1' });
+      forwarder?.start();
       const addr = app.server.address() as AddressInfo;
       const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
       return `http://${host}:${addr.port}`;
@@ -618,10 +715,13 @@ export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookRece
       closed ??= (async () => {
         closing = true;
         await app.close();
+        // Journal mode: what was accepted and not yet signaled stays in the journal for the next start.
+        await forwarder?.stop();
+        await journal?.close();
         await Promise.allSettled([...pending]);
       })();
       return closed;
     },
-    stats: () => ({ ...stats, rejected: { ...stats.rejected } }),
+    stats: () => ({ ...stats, rejected: { ...stats.rejected }, backlog: journal?.backlog ?? 0 }),
   };
 }

@@ -296,6 +296,25 @@ describe('docker-compose.yml', () => {
     for (const s of ['worker', 'webhooks', CLI]) assert.equal(envOf(custom[s]!).TASK_QUEUE, 'q1', s);
   });
 
+  it('the webhook journal: off by default; switched on in .env it lands on the mounted volume the image prepares', () => {
+    assert.equal(loadWebhookConfig(envOf(services.webhooks!)).WEBHOOK_JOURNAL_DIR, undefined);
+    const on = composeWith(filledTemplate({ WEBHOOK_JOURNAL_DIR: '/var/lib/airops/webhook-journal' })).services;
+    const hooks = loadWebhookConfig(envOf(on.webhooks!));
+    assert.equal(hooks.WEBHOOK_JOURNAL_DIR, '/var/lib/airops/webhook-journal');
+    const mounted = (on.webhooks!.volumes ?? []).map((v) => String(v).split(':'));
+    assert.ok(
+      mounted.some(
+        ([src, dst]) => dst === hooks.WEBHOOK_JOURNAL_DIR && compose.volumes !== undefined && src! in compose.volumes,
+      ),
+      'the journal directory is a named volume',
+    );
+    const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+    assert.match(
+      dockerfile,
+      /mkdir -p [^\n]*\/var\/lib\/airops\/webhook-journal[^\n]*chown node:node[^\n]*\/var\/lib\/airops\/webhook-journal/,
+    );
+  });
+
   it('the simulator profile: off by default, and switched on by the template it points the workers at it', () => {
     assert.deepEqual(services.simulator!.profiles, ['simulator']);
     assert.deepEqual(services[CLI]!.profiles, ['cli']);

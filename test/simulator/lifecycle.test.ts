@@ -327,6 +327,30 @@ void describe('determinism', () => {
     assert.deepEqual(await withSeed(1), await withSeed(2));
   });
 
+  void test('createdAgoMs backdates a batch: it is that far into its lifecycle at once; a negative age is refused', async () => {
+    const sim = await startManual();
+    try {
+      const script: BatchScript = { scenario: 'happy', seed: 'aged', durations: { scrapingMs: 600_000 } };
+      const fresh = sim.createBatch({ items: items(100) }, script);
+      const aged = sim.createBatch({ items: items(100) }, script, { createdAgoMs: 300_000 });
+      const [f, a] = await Promise.all(
+        [fresh.id, aged.id].map(
+          async (id) => (await request(sim, 'GET', `/v1/batches-airops/${id}`)).json as BatchStatusResponse,
+        ),
+      );
+      assert.equal(a!.created_at, f!.created_at - 300_000);
+      assert.equal(f!.scraping.succeeded, 0);
+      // Halfway through a 10-minute scraping phase: some items done, not all.
+      assert.ok(a!.scraping.succeeded > 0 && a!.scraping.succeeded < 100, `${a!.scraping.succeeded}`);
+      assert.throws(
+        () => sim.createBatch({ items: items(1) }, script, { createdAgoMs: -1 }),
+        /createdAgoMs must be >= 0/,
+      );
+    } finally {
+      await sim.close();
+    }
+  });
+
   void test('10,000 URLs: create and GETs stay cheap', async () => {
     const sim = await startManual();
     try {
