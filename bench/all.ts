@@ -14,6 +14,10 @@ export const BENCHMARKS: Record<string, string[]> = {
   history: ['bench/history.ts'],
   'scale-1000': ['bench/scale.ts', '--trackers', '1000', '--settle', '60', '--window', '90'],
   'scale-5000': ['bench/scale.ts', '--trackers', '5000', '--settle', '60', '--window', '90'],
+  'scale-5000-running': [
+    'bench/scale.ts',
+    ...['--trackers', '5000', '--created-ago-min', '2', '--settle', '30', '--window', '90'],
+  ],
   'scale-10000': [
     'bench/scale.ts',
     ...['--trackers', '10000', '--settle', '60', '--window', '60', '--drain-max', '240'],

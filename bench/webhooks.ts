@@ -8,8 +8,13 @@
 //    webhook payloads (10 progress levels per batch, so most are real merges, not duplicates) across the 200 batch
 //    ids; every one is a signalWithStart into a running tracker. Accepted events/s = 2xx answers / duration; the
 //    latency is autocannon's (request sent → answer, which includes Temporal accepting the signal). Twice: closed
-//    loop (saturation: the capacity, and the queueing latency at it), then open loop at --rate events/s offered
+//    loop (saturation: the capacity, and the queueing latency at it), then open loop at --rate events/s offered,
+//    evenly spaced (bench/lib/paced-load.ts; latency from when each request was due)
 //    (the latency a sender sees below capacity).
+//    Then the same with the receiver's ingest journal (WEBHOOK_JOURNAL_DIR): the answer goes out once the event is
+//    fsync'd to the journal, and a forwarder signals the trackers from it. Closed loop (its acceptance capacity), then
+//    open loop at --journal-rate events/s; after each, until the forwarder has signaled everything: delivered/s
+//    (what Temporal took) and receipt → signal accepted, the end-to-end latency to the tracker.
 // 2. Detection lag on the reference lifecycle (scraping 300 s, analyzing 2 s, enriching 1,295 s): per transition,
 //    simulator transition → the tracker's first observation of it.
 //    - webhooks: dev server + real-clock simulator at --scale× delivering to the receiver. The lag is wall-clock
@@ -39,6 +44,8 @@ import {
   type TrackResult,
 } from '../workflows/contract';
 import type { trackAirOpsBatch as trackWorkflow } from '../workflows/track-airops-batch';
+import { WebhookJournal } from '../webhooks/journal';
+import { runPacedLoad } from './lib/paced-load';
 import { createWebhookReceiver, webhookUrlFor, type SignaledEvent } from '../webhooks/server';
 import { createDevServerEnv, createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../test/helpers/temporal';
 import { TEST_API_KEY, clockSyncedActivities, syncSimClock, urls } from '../test/helpers/tracker';
@@ -87,6 +94,29 @@ autocannon(opts).then((r) => {
   }));
 }, (e) => { console.error(e); process.exit(1); });
 `;
+
+/**
+ * Open loop at an even `rate` (bench/lib/paced-load.ts; autocannon's overallRate sends each second's quota in a
+ * burst), in the same summary shape. Latency counts from when each request was due.
+ */
+async function runPaced(spec: Record<string, unknown>, rate: number): Promise<AutocannonSummary> {
+  const r = await runPacedLoad({
+    url: spec.url as string,
+    bodies: spec.bodies as string[],
+    rate,
+    durationS: spec.duration as number,
+  });
+  return {
+    duration: r.duration,
+    total: r.sent,
+    ok2xx: r.ok2xx,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: 0,
+    reqPerSecAvg: Math.round(r.ok2xx / r.duration),
+    latency: r.latency,
+  };
+}
 
 async function runAutocannon(spec: Record<string, unknown>): Promise<AutocannonSummary> {
   const dir = mkdtempSync(join(tmpdir(), 'wh-bench-'));
@@ -246,13 +276,80 @@ interface ThroughputResult {
   /** Open loop at a fixed offered rate below capacity: the latency a sender sees in normal operation. */
   paced: (AutocannonSummary & { offeredPerSec: number; acceptedPerSec: number }) | null;
   receiver: { signaled: number; rejected: Record<string, number> };
+  /** Journal mode: acknowledged once fsync'd; forwarded to Temporal afterwards. */
+  journal: { saturation: JournalPass; paced: JournalPass | null };
   trackersReceived: number;
   trackersStillRunning: number;
 }
 
+interface JournalPass {
+  http: AutocannonSummary & { acceptedPerSec: number; offeredPerSec: number | null };
+  /** Events the forwarder signaled, and how long from the first acknowledgement until the last was signaled. */
+  forwarded: number;
+  drainedAfterS: number;
+  /** Signals Temporal accepted per second over that time. */
+  deliveredPerSec: number;
+  /** Receipt of the delivery → Temporal accepted its signal. */
+  receiptToSignalMs: { p50: number; p99: number; max: number };
+  forwardRetries: number;
+}
+
+/** One pass through a journal-mode receiver: autocannon, then wait until the forwarder has signaled everything. */
+async function journalPass(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  spec: Record<string, unknown>,
+  rate: number | null,
+  connections: number,
+  forwardConcurrency: number,
+): Promise<JournalPass> {
+  const dir = mkdtempSync(join(tmpdir(), 'wh-journal-'));
+  const signals: SignaledEvent[] = [];
+  const receiver = createWebhookReceiver({
+    client: env.client,
+    taskQueue,
+    secret: SECRET,
+    logger: { stream: countingLog() },
+    journal: await WebhookJournal.open({ dir }),
+    forwardConcurrency,
+    onSignal: (e) => signals.push(e),
+  });
+  try {
+    const base = await receiver.listen();
+    const t0 = Date.now();
+    const r =
+      rate === null
+        ? await runAutocannon({ ...spec, url: webhookUrlFor(base, SECRET), connections })
+        : await runPaced({ ...spec, url: webhookUrlFor(base, SECRET) }, rate);
+    const limit = Date.now() + 300_000;
+    while (receiver.stats().backlog > 0 && Date.now() < limit) await new Promise((res) => setTimeout(res, 100));
+    const drainedAfterS = (Date.now() - t0) / 1000;
+    const lat = signals.map((e) => e.answeredAt - e.receivedAt).sort((a, b) => a - b);
+    const at = (q: number) => lat[Math.min(lat.length - 1, Math.floor(q * lat.length))] ?? NaN;
+    return {
+      http: { ...r, acceptedPerSec: Math.round(r.ok2xx / r.duration), offeredPerSec: rate },
+      forwarded: signals.length,
+      drainedAfterS: Math.round(drainedAfterS * 10) / 10,
+      deliveredPerSec: Math.round(signals.length / drainedAfterS),
+      receiptToSignalMs: { p50: at(0.5), p99: at(0.99), max: lat.at(-1) ?? NaN },
+      forwardRetries: receiver.stats().forwardRetries,
+    };
+  } finally {
+    await receiver.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function throughput(
   env: TestWorkflowEnvironment,
-  opts: { duration: number; connections: number; batches: number; rate: number },
+  opts: {
+    duration: number;
+    connections: number;
+    batches: number;
+    rate: number;
+    journalRate: number;
+    forwardConcurrency: number;
+  },
 ): Promise<ThroughputResult> {
   const taskQueue = uniqueTaskQueue('bench-wh');
   // Real clock at 1×: the batches stay in scraping for 5 minutes, so every tracker is running throughout.
@@ -293,8 +390,33 @@ async function throughput(
     let paced: ThroughputResult['paced'] = null;
     if (opts.rate > 0) {
       console.log(`end to end, paced: ${opts.rate} events/s offered × ${opts.duration} s`);
-      const r = await runAutocannon({ ...spec, connections: opts.connections, overallRate: opts.rate });
+      const r = await runPaced(spec, opts.rate);
       paced = { ...r, offeredPerSec: opts.rate, acceptedPerSec: Math.round(r.ok2xx / r.duration) };
+    }
+    // 5 s: at several thousand acknowledgements a second, a longer closed loop only lengthens the forwarding tail.
+    const closedS = Math.min(5, opts.duration);
+    console.log(`journal mode, saturation: ${opts.connections} connections × ${closedS} s, then until forwarded`);
+    const journalSaturation = await journalPass(
+      env,
+      taskQueue,
+      { ...spec, duration: closedS },
+      null,
+      opts.connections,
+      opts.forwardConcurrency,
+    );
+    let journalPaced: JournalPass | null = null;
+    if (opts.journalRate > 0) {
+      console.log(
+        `journal mode, paced: ${opts.journalRate} events/s offered × ${opts.duration} s, then until forwarded`,
+      );
+      journalPaced = await journalPass(
+        env,
+        taskQueue,
+        spec,
+        opts.journalRate,
+        opts.connections,
+        opts.forwardConcurrency,
+      );
     }
     await new Promise((r) => setTimeout(r, 1_000)); // let the last signals' workflow tasks run
     let trackersReceived = 0;
@@ -312,6 +434,7 @@ async function throughput(
       direct,
       paced,
       receiver: { signaled: stats.signaled, rejected: stats.rejected },
+      journal: { saturation: journalSaturation, paced: journalPaced },
       trackersReceived,
       trackersStillRunning,
     };
@@ -515,6 +638,8 @@ async function main(): Promise<void> {
       connections: { type: 'string', default: '32' },
       batches: { type: 'string', default: '200' },
       rate: { type: 'string', default: '50' },
+      'journal-rate': { type: 'string', default: '500' },
+      'forward-concurrency': { type: 'string', default: '64' },
       scale: { type: 'string', default: '200' },
       'lag-runs': { type: 'string', default: '3' },
       // `temporal server start-dev` forces a search-attribute cache refresh from the database on every read (so a
@@ -541,7 +666,14 @@ async function main(): Promise<void> {
   );
   try {
     if (!values['skip-throughput']) {
-      tp = await throughput(env, { duration, connections, batches: Number(values.batches), rate: Number(values.rate) });
+      tp = await throughput(env, {
+        duration,
+        connections,
+        batches: Number(values.batches),
+        rate: Number(values.rate),
+        journalRate: Number(values['journal-rate']),
+        forwardConcurrency: Number(values['forward-concurrency']),
+      });
     }
     if (!values['skip-lag']) {
       const scale = Number(values.scale);
@@ -574,6 +706,16 @@ async function main(): Promise<void> {
       `direct signalWithStart, same load without HTTP/receiver: ${tp.direct.perSec}/s, p50 ${tp.direct.p50} ms, p99 ${tp.direct.p99} ms`,
     );
     if (tp.paced !== null) console.log(`end to end, paced at ${tp.paced.offeredPerSec}/s: ${fmt(tp.paced)}`);
+    for (const [name, j] of [
+      ['saturation', tp.journal.saturation],
+      [`paced at ${tp.journal.paced?.http.offeredPerSec}/s`, tp.journal.paced],
+    ] as const) {
+      if (j === null) continue;
+      console.log(
+        `journal mode, ${name}: answered ${fmt(j.http)}; forwarded ${j.forwarded} in ${j.drainedAfterS} s ` +
+          `(${j.deliveredPerSec}/s delivered), receipt → signal p50 ${j.receiptToSignalMs.p50} ms, p99 ${j.receiptToSignalMs.p99} ms`,
+      );
+    }
     console.log(
       `receiver signaled ${tp.receiver.signaled} + ${tp.direct.count} sent directly; the trackers counted ` +
         `${tp.trackersReceived} webhook events; ` +
@@ -613,6 +755,14 @@ async function main(): Promise<void> {
     console.log(`p99 latency: ${tp.saturation.latency.p99} ms at saturation (goal ≤ 50 ms)`);
     if (tp.paced !== null)
       console.log(`p99 latency: ${tp.paced.latency.p99} ms at ${tp.paced.offeredPerSec} events/s offered`);
+    const jp = tp.journal.paced;
+    console.log(
+      `journal mode: ${tp.journal.saturation.http.acceptedPerSec} events/s accepted at saturation (p99 ${tp.journal.saturation.http.latency.p99} ms)` +
+        (jp === null
+          ? ''
+          : `; at ${jp.http.offeredPerSec}/s offered: ${jp.http.acceptedPerSec}/s accepted, p99 ${jp.http.latency.p99} ms; ` +
+            `forwarded to Temporal at ${jp.deliveredPerSec}/s, receipt → signal p99 ${jp.receiptToSignalMs.p99} ms`),
+    );
   }
   console.log(`(written to ${resultsFile(saCacheRefresh)})`);
 }

@@ -32,6 +32,11 @@ export interface FleetOptions {
   urlsPerBatch?: number;
   /** Scraping phase length (virtual = wall, 1×); default FLEET_BATCH.scrapingMs. */
   scrapingMs?: number;
+  /**
+   * Batches were created this long before their trackers start (default 0: brand-new batches, whose young trackers
+   * poll densely at first). With a few minutes, every tracker starts mid-scraping: the steady state of a fleet.
+   */
+  createdAgoMs?: number;
   dynamicConfig?: Record<string, unknown>;
   log?: (line: string) => void;
 }
@@ -127,6 +132,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       sim.createBatch(
         { items: urls(opts.urlsPerBatch ?? FLEET_BATCH.urls, `f${i}-`) },
         { ...script, seed: `fleet-${i}` },
+        { createdAgoMs: opts.createdAgoMs ?? 0 },
       ).id,
   );
   log(`starting ${opts.trackers} trackers, ${opts.startConcurrency} starts in flight`);
