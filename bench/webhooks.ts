@@ -649,6 +649,7 @@ async function main(): Promise<void> {
       'skip-throughput': { type: 'boolean', default: false },
     },
   });
+  const started = performance.now();
   const duration = Math.min(60, Number(values.duration));
   const connections = Number(values.connections);
   let alone: AutocannonSummary | null = null;
@@ -693,7 +694,7 @@ async function main(): Promise<void> {
   const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? '?', loadavg: os.loadavg() };
   writeFileSync(
     resultsFile(saCacheRefresh),
-    `${JSON.stringify({ at: new Date().toISOString(), machine, devServer: { forceSearchAttributesCacheRefreshOnRead: saCacheRefresh }, receiverAlone: alone, throughput: tp, lag }, null, 2)}\n`,
+    `${JSON.stringify({ at: new Date().toISOString(), wallMs: Math.round(performance.now() - started), machine, devServer: { forceSearchAttributesCacheRefreshOnRead: saCacheRefresh }, receiverAlone: alone, throughput: tp, lag }, null, 2)}\n`,
   );
 
   console.log('');

@@ -140,6 +140,8 @@ export interface ReceiverStats {
   backlog: number;
   /** Journal mode: forwarder attempts that failed and were put back for a retry. */
   forwardRetries: number;
+  /** Journal mode: events Temporal refused as invalid (INVALID_ARGUMENT, e.g. over its size limit): logged, dropped. */
+  forwardDropped: number;
 }
 
 /** A log destination: pino writes one JSON line per call. */
@@ -305,6 +307,9 @@ async function withinDeadline<T>(
   }
 }
 
+/** gRPC status INVALID_ARGUMENT: Temporal refuses the request itself (e.g. a payload over its size limit). */
+const GRPC_INVALID_ARGUMENT = 3;
+
 function grpcCode(err: unknown): number | null {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     if (isGrpcServiceError(e)) return e.code;
@@ -353,6 +358,7 @@ export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookRece
     queued: 0,
     backlog: 0,
     forwardRetries: 0,
+    forwardDropped: 0,
   };
   const journal = opts.journal;
   const info = new WeakMap<FastifyRequest, RequestInfo>();
@@ -586,7 +592,25 @@ export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookRece
       ? undefined
       : new JournalForwarder(
           journal,
-          async (entry) => reportSignal(entry.payload, await signalTracker(entry.payload), entry.receivedAt),
+          async (entry) => {
+            let outcome: SignaledEvent['outcome'];
+            try {
+              outcome = await signalTracker(entry.payload);
+            } catch (err) {
+              // A refusal that no retry changes would otherwise hold the head of the journal forever.
+              if (grpcCode(err) !== GRPC_INVALID_ARGUMENT) throw err;
+              stats.forwardDropped++;
+              app.log.error(
+                {
+                  batchId: entry.payload.id.slice(0, 64),
+                  error: err instanceof Error ? err.message.slice(0, 300) : String(err),
+                },
+                'Temporal refused a journaled event as invalid; dropped',
+              );
+              return;
+            }
+            reportSignal(entry.payload, outcome, entry.receivedAt);
+          },
           {
             ...(opts.forwardConcurrency === undefined ? {} : { concurrency: opts.forwardConcurrency }),
             onFailure: (entry, err, retryInMs) => {

@@ -88,6 +88,49 @@ describe('webhook journal', () => {
   });
 });
 
+describe('webhook receiver with a journal (stub Temporal client)', () => {
+  it('an event Temporal refuses as invalid is dropped (logged, counted) instead of blocking the journal', async () => {
+    const signaled: string[] = [];
+    const client = {
+      withDeadline: <T>(_deadline: number, fn: () => Promise<T>) => fn(),
+      workflow: {
+        signalWithStart: async (_type: string, o: { workflowId: string }) => {
+          if (o.workflowId.includes('poison')) {
+            throw Object.assign(new Error('3 INVALID_ARGUMENT: blob size exceeds limit'), {
+              code: 3,
+              details: 'blob size exceeds limit',
+              metadata: {},
+            });
+          }
+          signaled.push(o.workflowId);
+          return {};
+        },
+      },
+    } as unknown as Client;
+    const log = captureLog();
+    const r = createWebhookReceiver({
+      client,
+      secret: SECRET,
+      logger: { stream: log },
+      journal: await WebhookJournal.open({ dir: tempDir() }),
+      forwardConcurrency: 1,
+    });
+    const hook = webhookUrlFor(await r.listen(), SECRET);
+    const ids = ['batch_poison_1', 'batch_ok_1', 'batch_ok_2'];
+    for (const id of ids) assert.equal((await post(hook, payloadFor(id))).status, 202);
+    const end = Date.now() + 5_000;
+    while (r.stats().backlog > 0 && Date.now() < end) await new Promise((res) => setTimeout(res, 20));
+    assert.equal(r.stats().backlog, 0, 'the journal drained past the refused event');
+    assert.deepEqual(signaled, ['batch_ok_1', 'batch_ok_2'].map(trackerWorkflowId));
+    assert.equal(r.stats().forwardDropped, 1);
+    assert.equal(r.stats().forwardRetries, 0);
+    assert.ok(
+      log.lines.some((l) => l.includes('refused a journaled event as invalid') && l.includes('batch_poison_1')),
+    );
+    await r.close();
+  });
+});
+
 describe('webhook receiver with a journal (dev server)', () => {
   let env: TestWorkflowEnvironment;
   const taskQueue = uniqueTaskQueue('whj');
