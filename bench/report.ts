@@ -703,7 +703,10 @@ md(
     ' 1,433–1,500 MiB. The rest is the SDK: the main thread’s per-workflow pipeline (~300 MiB of main-thread heap' +
     ' at 5,000), the workflow thread’s context and the Rust core’s state per cached run. `MAX_CACHED_WORKFLOWS`' +
     ' bounds it (an evicted tracker is replayed from history on its next poll: more CPU, which this machine has' +
-    ' none of to spare). Over the 1 GiB goal at 5,000 cached. Also measured, not changed: our poll loop creates 22' +
+    ' none of to spare). Measured with half the fleet cached (5,000 open on running batches, `npx tsx' +
+    ' bench/scale.ts --trackers 5000 --created-ago-min 2 --settle 30 --window 90 --cache 2500`, written to' +
+    ' scale-5000-running-cache2500.json): RSS 1,185 MiB instead of 1,500, worker CPU per poll 16.5 ms instead of' +
+    ' 13.5 (replays), slip p99 3.3 s. Over the 1 GiB goal at 5,000 cached. Also measured, not changed: our poll loop creates 22' +
     ' workflow-context promises per poll against 10 for a bare `sleep` + local-activity loop; each one runs the SDK’s' +
     ' stack-trace hook (item 3), so restructuring the wait could save ~2 ms of worker CPU per poll (~15 %).',
   '6. **Webhook throughput: Temporal’s signalWithStart on this machine, with or without a journal.** The receiver' +

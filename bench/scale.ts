@@ -20,7 +20,7 @@
 // other load on the machine, also reported (the `machine` row is every process's CPU, ours or not).
 // --created-ago-min M: the batches were created M minutes before their trackers start, so every tracker starts on a
 // batch already in mid-scraping and follows it at the rate of its counts (the steady state of a fleet, without the
-// start storm of N brand-new batches at once); written to scale-<N>-running.json.
+// start storm of N brand-new batches at once); written to scale-<N>-running.json. --cache C adds -cacheC to the name.
 // Prints the figures last; writes bench/results/scale-<N>.json.
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
@@ -79,7 +79,8 @@ async function main(): Promise<void> {
   });
   const trackers = Number(values.trackers);
   const createdAgoMs = Number(values['created-ago-min']) * 60_000;
-  const name = `scale-${trackers}${createdAgoMs > 0 ? '-running' : ''}`;
+  // A smaller worker cache than the fleet is its own result (memory traded for replays), never the fleet's figure.
+  const name = `scale-${trackers}${createdAgoMs > 0 ? '-running' : ''}${values.cache === undefined ? '' : `-cache${values.cache}`}`;
   const settleS = Number(values.settle);
   const windowS = Number(values.window);
   const drainMaxS = Number(values['drain-max']);
