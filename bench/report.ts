@@ -558,24 +558,19 @@ md('## 5. Webhook receiver throughput (bench/webhooks.ts)', '');
 if (!webhooks) missing('webhooks');
 else {
   const rows: (string | number)[][] = [];
+  /** A row from an HTTP load summary: accepted/s and the answer latency. */
+  const httpRow = (label: string, perSec: number, l: Json) => [label, perSec, l.p50, l.p99, l.max];
   const a = webhooks.receiverAlone;
-  if (a)
-    rows.push([
-      'receiver alone (stub Temporal client)',
-      Math.round(a.ok2xx / a.duration),
-      a.latency.p50,
-      a.latency.p99,
-      a.latency.max,
-    ]);
+  if (a) rows.push(httpRow('receiver alone (stub Temporal client)', Math.round(a.ok2xx / a.duration), a.latency));
   const t = webhooks.throughput;
   if (t?.saturation)
-    rows.push([
-      `end to end, saturation (${t.connections} connections, ${t.batches} trackers)`,
-      t.saturation.acceptedPerSec,
-      t.saturation.latency.p50,
-      t.saturation.latency.p99,
-      t.saturation.latency.max,
-    ]);
+    rows.push(
+      httpRow(
+        `end to end, saturation (${t.connections} connections, ${t.batches} trackers)`,
+        t.saturation.acceptedPerSec,
+        t.saturation.latency,
+      ),
+    );
   if (t?.direct)
     rows.push([
       'signalWithStart straight from a client, same load (no HTTP, no receiver)',
@@ -585,30 +580,24 @@ else {
       '–',
     ]);
   if (t?.paced)
-    rows.push([
-      `end to end, ${t.paced.offeredPerSec}/s offered`,
-      t.paced.acceptedPerSec,
-      t.paced.latency.p50,
-      t.paced.latency.p99,
-      t.paced.latency.max,
-    ]);
+    rows.push(httpRow(`end to end, ${t.paced.offeredPerSec}/s offered`, t.paced.acceptedPerSec, t.paced.latency));
   const off = webhooksSaOff?.throughput;
   if (off?.saturation)
-    rows.push([
-      'end to end, saturation, dev server with `system.forceSearchAttributesCacheRefreshOnRead=false` (as in production)',
-      off.saturation.acceptedPerSec,
-      off.saturation.latency.p50,
-      off.saturation.latency.p99,
-      off.saturation.latency.max,
-    ]);
+    rows.push(
+      httpRow(
+        'end to end, saturation, dev server with `system.forceSearchAttributesCacheRefreshOnRead=false` (as in production)',
+        off.saturation.acceptedPerSec,
+        off.saturation.latency,
+      ),
+    );
   if (off?.paced)
-    rows.push([
-      `end to end, ${off.paced.offeredPerSec}/s offered, same server setting`,
-      off.paced.acceptedPerSec,
-      off.paced.latency.p50,
-      off.paced.latency.p99,
-      off.paced.latency.max,
-    ]);
+    rows.push(
+      httpRow(
+        `end to end, ${off.paced.offeredPerSec}/s offered, same server setting`,
+        off.paced.acceptedPerSec,
+        off.paced.latency,
+      ),
+    );
   mdTable(['', 'accepted events/s', 'p50 ms', 'p99 ms', 'max ms'], rows);
   const j = t?.journal;
   if (j) {

@@ -12,7 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WebhookPayload } from '../../olostep/schemas';
 import { WebhookJournal } from '../../webhooks/journal';
-import { createWebhookReceiver, webhookUrlFor, type SignaledEvent } from '../../webhooks/server';
+import { createWebhookReceiver, webhookUrlFor, type SignaledEvent, type WebhookReceiver } from '../../webhooks/server';
 import { trackerWorkflowId } from '../../workflows/contract';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 import { SECRET, captureLog, closedPort, freshBatchId, payloadFor, post, trackerExists } from './helpers';
@@ -143,6 +143,31 @@ describe('webhook receiver with a journal (dev server)', () => {
     await env?.teardown();
   });
 
+  /** A journal-mode receiver whose Temporal is down (a closed port), run by `body`, then closed with its connection. */
+  async function withTemporalDown(
+    journal: { dir: string; maxBacklog?: number },
+    body: (r: WebhookReceiver, url: string) => Promise<void>,
+  ): Promise<void> {
+    const down = Connection.lazy({ address: `127.0.0.1:${await closedPort()}` });
+    try {
+      const r = createWebhookReceiver({
+        client: new Client({ connection: down }),
+        taskQueue,
+        secret: SECRET,
+        signalTimeoutMs: 500,
+        logger: { stream: log },
+        journal: await WebhookJournal.open(journal),
+      });
+      try {
+        await body(r, await r.listen());
+      } finally {
+        await r.close();
+      }
+    } finally {
+      await down.close();
+    }
+  }
+
   async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
     const end = Date.now() + ms;
     while (!(await cond())) {
@@ -153,18 +178,8 @@ describe('webhook receiver with a journal (dev server)', () => {
 
   it('Temporal down: 202 once on disk; the events reach their trackers when a receiver with Temporal starts on the journal', async () => {
     const dir = tempDir();
-    const down = Connection.lazy({ address: `127.0.0.1:${await closedPort()}` });
     const ids = Array.from({ length: 5 }, () => freshBatchId('batch_whj'));
-    try {
-      const a = createWebhookReceiver({
-        client: new Client({ connection: down }),
-        taskQueue,
-        secret: SECRET,
-        signalTimeoutMs: 500,
-        logger: { stream: log },
-        journal: await WebhookJournal.open({ dir }),
-      });
-      const url = await a.listen();
+    await withTemporalDown({ dir }, async (a, url) => {
       for (const id of ids) {
         const t0 = Date.now();
         const res = await post(webhookUrlFor(url, SECRET), payloadFor(id));
@@ -177,10 +192,7 @@ describe('webhook receiver with a journal (dev server)', () => {
       assert.equal(ready.status, 200, 'accepting while Temporal is down');
       assert.deepEqual(await ready.json(), { status: 'ready', temporal: 'unreachable', backlog: 5 });
       assert.equal(a.stats().backlog, 5);
-      await a.close();
-    } finally {
-      await down.close();
-    }
+    });
     for (const id of ids) assert.equal(await trackerExists(env.client, id), false);
 
     const signaled: SignaledEvent[] = [];
@@ -254,17 +266,7 @@ describe('webhook receiver with a journal (dev server)', () => {
   });
 
   it('a full journal answers 503 with Retry-After, and /readyz says so', async () => {
-    const down = Connection.lazy({ address: `127.0.0.1:${await closedPort()}` });
-    try {
-      const r = createWebhookReceiver({
-        client: new Client({ connection: down }),
-        taskQueue,
-        secret: SECRET,
-        signalTimeoutMs: 500,
-        logger: { stream: log },
-        journal: await WebhookJournal.open({ dir: tempDir(), maxBacklog: 2 }),
-      });
-      const url = await r.listen();
+    await withTemporalDown({ dir: tempDir(), maxBacklog: 2 }, async (_r, url) => {
       const hook = webhookUrlFor(url, SECRET);
       assert.equal((await post(hook, payloadFor(freshBatchId()))).status, 202);
       assert.equal((await post(hook, payloadFor(freshBatchId()))).status, 202);
@@ -276,9 +278,6 @@ describe('webhook receiver with a journal (dev server)', () => {
       assert.equal(ready.status, 503);
       assert.equal(((await ready.json()) as { status: string }).status, 'journal_full');
       assert.ok(!log.lines.some((l) => l.includes(SECRET)), 'no log line holds the secret');
-      await r.close();
-    } finally {
-      await down.close();
-    }
+    });
   });
 });
