@@ -25,6 +25,7 @@ import {
   CreateBatchResponse,
   type CreateBatchRequestInput,
   type ItemCounts,
+  explainIssues,
   formatIssuePath,
   validateCreateRequest,
 } from './schemas';
@@ -383,7 +384,7 @@ export class OlostepClient {
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) =>
+      const issues = explainIssues(parsed.error.issues).map((i) =>
         this.#redact(`${formatIssuePath(i.path)}: ${squash(i.message, 200)}`),
       );
       const shown = issues.slice(0, 5).join('; ') + (issues.length > 5 ? `; and ${issues.length - 5} more` : '');

@@ -4,7 +4,8 @@
 //   the offending item instead of as a 400 after a network round trip.
 // - Responses and webhooks are parsed tolerantly (spec §5): unknown fields are kept, enum-like fields are open
 //   strings (normalize.ts reports unknown values), counts and timestamps may be null or missing, and `status`
-//   may be a string or an object on any of the three status-bearing shapes.
+//   may be a string or an object on any of the three status-bearing shapes. A count that is present must be a
+//   non-negative integer: a negative or fractional one is a broken contract, not a tolerable variation.
 import { z } from 'zod';
 import { batchIdProblem, previewString } from './batch-id';
 import { type ErrorDetail, ValidationError } from './errors';
@@ -272,6 +273,30 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
   return out || '(request)';
 }
 
+/** Whether an issue only says the value is not of the option's type at all (e.g. an object where a string goes). */
+const wrongTypeOnly = (issues: readonly z.core.$ZodIssue[]): boolean =>
+  issues.every((i) => i.code === 'invalid_type' && i.path.length === 0);
+
+/**
+ * The issues as a reader needs them. When every option of a union failed, zod reports a bare "Invalid input" at the
+ * union (`status`, a string or an object); this reports instead the issues of the option the value was meant for
+ * (the one whose type it has, the fewest issues on a tie), with full paths: `status.scraping.submitted: must be a
+ * non-negative integer, got -5`. A union none of whose options has the value's type keeps zod's issue.
+ */
+export function explainIssues(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  return issues.flatMap((issue): z.core.$ZodIssue[] => {
+    if (issue.code !== 'invalid_union') return [issue];
+    let best: readonly z.core.$ZodIssue[] | undefined;
+    for (const option of issue.errors) {
+      if (option.length > 0 && !wrongTypeOnly(option) && (best === undefined || option.length < best.length)) {
+        best = option;
+      }
+    }
+    if (best === undefined) return [issue];
+    return explainIssues(best).map((i) => ({ ...i, path: [...issue.path, ...i.path] }));
+  });
+}
+
 /** Converts zod issues into the API's 400 `details` shape. */
 export function issuesToDetails(issues: readonly z.core.$ZodIssue[]): ErrorDetail[] {
   return issues.map((issue) => {
@@ -316,7 +341,29 @@ export function validateCreateRequest(input: unknown): CreateBatchRequest {
 // Status-bearing bodies: create response, GET status, webhook payload (spec §2.2-§2.4, §3)
 // ---------------------------------------------------------------------------------------------------------------
 
-const Count = z.number().nullable().optional();
+function countMessage(input: unknown): string {
+  return `must be a non-negative integer, got ${typeof input === 'number' ? String(input) : typeName(input)}`;
+}
+
+/**
+ * A count (URLs, items, fields, tokens): a non-negative integer; 0 is fine. Fractions, negatives, NaN, Infinity and
+ * strings are refused with a message saying what arrived (a number is shown, a string only as "a string"). The
+ * issue does not abort, so inside a union (`status` may be a string or an object) it still names the count's path.
+ */
+const NonNegativeInteger = z.number({ error: (iss) => countMessage(iss.input) }).check((ctx) => {
+  if (!Number.isInteger(ctx.value) || ctx.value < 0) {
+    ctx.issues.push({
+      code: 'custom',
+      input: ctx.value,
+      message: countMessage(ctx.value),
+      params: { code: 'invalid_count' },
+      continue: true,
+    });
+  }
+});
+const Count = NonNegativeInteger.nullable().optional();
+/** A duration in ms (`llm.completion_time_ms`): a number, not a count. */
+const Milliseconds = z.number().nullable().optional();
 const Timestamp = z.number().nullable().optional();
 const OptionalString = z.string().nullable().optional();
 /** An enum-like field: any string is accepted; normalize.ts reports values outside the known lists. */
@@ -341,7 +388,8 @@ export const ScrapingStatus = z.looseObject({
 });
 export type ScrapingStatus = z.infer<typeof ScrapingStatus>;
 
-export const FieldsToEnrich = z.record(z.string(), z.number().nullable()).nullable().optional();
+/** Per-field counts of values still missing after analyzing (spec §2.4), each a count. */
+export const FieldsToEnrich = z.record(z.string(), NonNegativeInteger.nullable()).nullable().optional();
 export type FieldsToEnrich = z.infer<typeof FieldsToEnrich>;
 
 export const AnalyzingStatus = z.looseObject({
@@ -365,7 +413,7 @@ export type LlmUsage = z.infer<typeof LlmUsage>;
 
 /** The enriching phase's `llm` object (OpenAPI `LLMInfo`; snapshot.ts has the normalized `LlmInfo`). */
 export const LlmDetails = z
-  .looseObject({ provider: OptionalString, model: OptionalString, usage: LlmUsage, completion_time_ms: Count })
+  .looseObject({ provider: OptionalString, model: OptionalString, usage: LlmUsage, completion_time_ms: Milliseconds })
   .nullable()
   .optional();
 export type LlmDetails = z.infer<typeof LlmDetails>;
@@ -501,10 +549,15 @@ export const CompletedBatchItemsResponse = z.looseObject({
 });
 export type CompletedBatchItemsResponse = z.infer<typeof CompletedBatchItemsResponse>;
 
-/** The still-running body: `{batch_id, status: "in_progress", items: [], message}`, no counts, no completed_at. */
+/**
+ * The still-running body: `{batch_id, status: "in_progress", items: [], message}`, no counts, no completed_at. Also
+ * what a failed batch's partial body parses as; `counts`, when one carries them, are checked like the finished
+ * body's (otherwise bad counts would pass through this shape unchecked).
+ */
 export const InProgressBatchItemsResponse = z.looseObject({
   batch_id: z.string(),
   status: z.string(),
+  counts: ItemCounts.nullable().optional(),
   items: z.array(BatchItemResult).optional(),
   message: OptionalString,
 });

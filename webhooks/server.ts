@@ -17,7 +17,7 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import { WEBHOOK_EVENT_TYPES } from '../olostep/enums';
-import { WebhookPayload } from '../olostep/schemas';
+import { WebhookPayload, explainIssues } from '../olostep/schemas';
 import {
   DEFAULT_TASK_QUEUE,
   TRACK_WORKFLOW_TYPE,
@@ -632,10 +632,12 @@ export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookRece
   async function deliver(request: FastifyRequest, reply: FastifyReply) {
     const parsed = WebhookPayload.safeParse(request.body);
     if (!parsed.success) {
-      const issues = parsed.error.issues.slice(0, 5).map((i) => ({
-        path: i.path.map(String).join('.') || '(root)',
-        message: i.message.slice(0, 200),
-      }));
+      const issues = explainIssues(parsed.error.issues)
+        .slice(0, 5)
+        .map((i) => ({
+          path: i.path.map(String).join('.') || '(root)',
+          message: i.message.slice(0, 200),
+        }));
       reject(request, new ReceiverError(400, 'invalid_payload', 'not an AirOps webhook payload', { issues }));
     }
     const payload = parsed.data;

@@ -533,6 +533,97 @@ void describe('2xx bodies that break the contract', () => {
     );
   });
 
+  void test('a negative count in a status body → ContractViolationError naming the field and the value', async () => {
+    use((_req, res) =>
+      sendJson(
+        res,
+        200,
+        statusBody({ scraping: { state: 'started', submitted: -5, valid: 2, succeeded: 0, failed: 0 } }),
+      ),
+    );
+    const err = await expectError(client.getBatchStatus(BATCH), ContractViolationError, {
+      name: 'ContractViolationError',
+      status: 200,
+      retryable: true,
+      message: /response body does not match the contract: scraping\.submitted: must be a non-negative integer, got -5/,
+    });
+    assert.deepEqual(err.issues, ['scraping.submitted: must be a non-negative integer, got -5']);
+  });
+
+  void test('fractions, strings and counts inside a status object are refused with their full path', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ total_urls: 1.5 }, 'total_urls: must be a non-negative integer, got 1.5'],
+      [
+        { enriching: { state: 'started', items_enriched: '44' } },
+        'enriching.items_enriched: must be a non-negative integer, got a string',
+      ],
+      [
+        { analyzing: { state: 'completed', fields_to_enrich: { author: -2 } } },
+        'analyzing.fields_to_enrich.author: must be a non-negative integer, got -2',
+      ],
+      // `status` may be a string or an object: the issue names the count, not just "status".
+      [
+        { status: { overall: 'in_progress', scraping: { state: 'started', failed: -1 } } },
+        'status.scraping.failed: must be a non-negative integer, got -1',
+      ],
+    ];
+    for (const [overrides, issue] of cases) {
+      use((_req, res) => sendJson(res, 200, statusBody(overrides)));
+      const err = await expectError(client.getBatchStatus(BATCH), ContractViolationError, {
+        name: 'ContractViolationError',
+        status: 200,
+        retryable: true,
+      });
+      assert.deepEqual(err.issues, [issue]);
+      assert.ok(err.message.includes(issue), err.message);
+    }
+  });
+
+  void test('zero counts are fine', async () => {
+    use((_req, res) =>
+      sendJson(res, 200, statusBody({ total_urls: 0, scraping: { state: 'started', submitted: 0, failed: 0 } })),
+    );
+    const { snapshot } = await client.getBatchStatus(BATCH);
+    assert.equal(snapshot.totalUrls, 0);
+    assert.equal(snapshot.scraping.submitted, 0);
+  });
+
+  void test('a bad count in a create response → ContractViolationError (the POST may have created a batch)', async () => {
+    const status = createBody.status as Record<string, unknown>;
+    const scraping = status.scraping as Record<string, unknown>;
+    use((_req, res) =>
+      sendJson(res, 200, { ...createBody, status: { ...status, scraping: { ...scraping, submitted: -5 } } }),
+    );
+    const err = await expectError(client.createBatch(request), ContractViolationError, {
+      name: 'ContractViolationError',
+      status: 200,
+      retryable: true,
+    });
+    assert.deepEqual(err.issues, ['status.scraping.submitted: must be a non-negative integer, got -5']);
+  });
+
+  void test('bad item counts → ContractViolationError, finished or partial body alike', async () => {
+    use((_req, res) =>
+      sendJson(res, 200, { ...completedItemsBody(), counts: { total: 2, succeeded: 1.5, failed: 1 } }),
+    );
+    const finished = await expectError(client.getBatchItems(BATCH), ContractViolationError, {
+      name: 'ContractViolationError',
+      status: 200,
+      retryable: true,
+    });
+    assert.deepEqual(finished.issues, ['counts.succeeded: must be a non-negative integer, got 1.5']);
+    // A failed batch's body with counts and no items: not laundered through the still-running shape.
+    use((_req, res) =>
+      sendJson(res, 200, { batch_id: BATCH, status: 'failed', counts: { total: -2, succeeded: 0, failed: 0 } }),
+    );
+    const partial = await expectError(client.getBatchItems(BATCH), ContractViolationError, {
+      name: 'ContractViolationError',
+      status: 200,
+      retryable: true,
+    });
+    assert.deepEqual(partial.issues, ['counts.total: must be a non-negative integer, got -2']);
+  });
+
   void test('a status body about another batch → ContractViolationError, not retryable', async () => {
     use((_req, res) => sendJson(res, 200, statusBody({ id: 'batch_other' })));
     await expectError(client.getBatchStatus(BATCH), ContractViolationError, {

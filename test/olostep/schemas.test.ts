@@ -20,6 +20,8 @@ import {
   ProblemDetailsBody,
   WEBHOOK_EVENT_TYPES,
   WebhookPayload,
+  explainIssues,
+  formatIssuePath,
   snapshotFromCreateResponse,
   snapshotFromStatusResponse,
   snapshotFromWebhook,
@@ -314,6 +316,172 @@ void describe('tolerance (spec §5)', () => {
     assert.equal(snap.overall, 'completed');
     assert.equal(snap.overallDerived, true);
     assert.deepEqual(snap.unknownValues, ['object=batch.completed']);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Counts at the trust boundary: every count of every response and webhook shape is a non-negative integer
+// ---------------------------------------------------------------------------------------------------------------
+
+type Body = Record<string, unknown>;
+
+/** A deep copy of `body` with `value` at `path` (objects created, or replacing a non-object, on the way). */
+function withValue(body: Body, path: readonly string[], value: unknown): Body {
+  const copy = structuredClone(body);
+  let at: Body = copy;
+  path.slice(0, -1).forEach((key) => {
+    const next = at[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) at[key] = {};
+    at = at[key] as Body;
+  });
+  at[path[path.length - 1] as string] = value;
+  return copy;
+}
+
+function valueAt(body: unknown, path: readonly string[]): unknown {
+  return path.reduce<unknown>((at, key) => (at as Body | undefined)?.[key], body);
+}
+
+const PHASE_COUNTS: Record<string, string[]> = {
+  scraping: ['submitted', 'valid', 'succeeded', 'failed'],
+  analyzing: ['items_analyzed', 'items_needing_enrichment', 'items_complete'],
+  enriching: ['items_to_enrich', 'items_enriched', 'items_failed'],
+};
+
+/** Every count of the three phase objects under `prefix`, per-field and token counts included. */
+function phaseCountPaths(prefix: string[]): string[][] {
+  return [
+    ...Object.entries(PHASE_COUNTS).flatMap(([phase, keys]) => keys.map((k) => [...prefix, phase, k])),
+    [...prefix, 'analyzing', 'fields_to_enrich', 'author'],
+    ...['prompt_tokens', 'completion_tokens', 'total_tokens'].map((k) => [...prefix, 'enriching', 'llm', 'usage', k]),
+  ];
+}
+
+function webhookBody(): Body {
+  const get = statusBody();
+  return {
+    object: 'event.batch.airops.scraping_completed',
+    id: 'batch_abc123xyz',
+    created: 1705315200000,
+    timestamp: 1705315500000,
+    status: { overall: 'in_progress', scraping: get.scraping, analyzing: get.analyzing, enriching: get.enriching },
+  };
+}
+
+interface Shape {
+  name: string;
+  schema: { safeParse(input: unknown): { success: boolean; data?: unknown; error?: { issues: unknown[] } } };
+  base: () => Body;
+  paths: string[][];
+}
+
+const ITEM_COUNT_PATHS = ['total', 'succeeded', 'failed'].map((k) => ['counts', k]);
+const SHAPES: Shape[] = [
+  {
+    name: 'GET status',
+    schema: BatchStatusResponse,
+    base: () => statusBody(),
+    // Top-level phases (documented) and a nested status object (tolerated) alike.
+    paths: [['total_urls'], ...phaseCountPaths([]), ...phaseCountPaths(['status'])],
+  },
+  {
+    name: 'create response',
+    schema: CreateBatchResponse,
+    base: () => structuredClone(specJsonBlocks()[0]) as Body,
+    paths: [['total_urls'], ...phaseCountPaths(['status']), ...phaseCountPaths([])],
+  },
+  {
+    name: 'webhook payload',
+    schema: WebhookPayload,
+    base: webhookBody,
+    paths: [['total_urls'], ...phaseCountPaths(['status']), ...phaseCountPaths([])],
+  },
+  { name: 'finished items body', schema: BatchItemsResponse, base: completedItemsBody, paths: ITEM_COUNT_PATHS },
+  {
+    name: "a failed batch's partial items body (counts, no items)",
+    schema: BatchItemsResponse,
+    base: () => ({ batch_id: 'batch_abc123xyz', status: 'failed', counts: { total: 2, succeeded: 1, failed: 1 } }),
+    paths: ITEM_COUNT_PATHS,
+  },
+];
+
+/** What arrives, and how the message must describe it (a string is never echoed). */
+const BAD_COUNTS: [unknown, string][] = [
+  [-5, '-5'],
+  [-1, '-1'],
+  [1.5, '1.5'],
+  [0.000001, '0.000001'],
+  ['3', 'a string'],
+  [NaN, 'NaN'],
+  [Infinity, 'Infinity'],
+  [true, 'a boolean'],
+  [[3], 'an array'],
+  [{ n: 3 }, 'an object'],
+];
+
+/** `path: message` of each issue, as the client and the receiver report them. */
+function explained(result: { error?: { issues: unknown[] } }): string[] {
+  return explainIssues((result.error?.issues ?? []) as Parameters<typeof explainIssues>[0]).map(
+    (i) => `${formatIssuePath(i.path)}: ${i.message}`,
+  );
+}
+
+void describe('counts are non-negative integers (responses and webhooks)', () => {
+  for (const shape of SHAPES) {
+    void test(`${shape.name}: every count refuses negatives, fractions, NaN, strings; the issue names the path`, () => {
+      assert.ok(shape.schema.safeParse(shape.base()).success, 'the base body parses');
+      for (const path of shape.paths) {
+        for (const [bad, shown] of BAD_COUNTS) {
+          const result = shape.schema.safeParse(withValue(shape.base(), path, bad));
+          assert.equal(result.success, false, `${path.join('.')} = ${String(bad)} was accepted`);
+          assert.deepEqual(explained(result), [
+            `${formatIssuePath(path)}: must be a non-negative integer, got ${shown}`,
+          ]);
+        }
+      }
+    });
+
+    void test(`${shape.name}: 0, a large integer and null are accepted as sent`, () => {
+      for (const path of shape.paths) {
+        for (const good of [0, 7, 1_000_000_000, null]) {
+          const result = shape.schema.safeParse(withValue(shape.base(), path, good));
+          assert.ok(result.success, `${path.join('.')} = ${String(good)}: ${explained(result).join('; ')}`);
+          assert.equal(valueAt(result.data, path), good);
+        }
+      }
+    });
+  }
+
+  void test('every bad count is reported, not just the first', () => {
+    let body = webhookBody();
+    body = withValue(body, ['status', 'scraping', 'submitted'], -5);
+    body = withValue(body, ['status', 'enriching', 'items_enriched'], 2.5);
+    body = withValue(body, ['total_urls'], '10');
+    assert.deepEqual(explained(WebhookPayload.safeParse(body)).sort(), [
+      'status.enriching.items_enriched: must be a non-negative integer, got 2.5',
+      'status.scraping.submitted: must be a non-negative integer, got -5',
+      'total_urls: must be a non-negative integer, got a string',
+    ]);
+  });
+
+  void test('a status that is neither a string nor an object keeps the union issue (no option to blame)', () => {
+    const result = WebhookPayload.safeParse({ ...webhookBody(), status: 42 });
+    assert.equal(result.success, false);
+    const issues = explainIssues(result.error?.issues ?? []);
+    assert.deepEqual(
+      issues.map((i) => [formatIssuePath(i.path), i.code]),
+      [['status', 'invalid_union']],
+    );
+  });
+
+  void test('llm.completion_time_ms is a duration, not a count: a fraction is tolerated', () => {
+    const body = withValue(statusBody(), ['enriching', 'llm'], {
+      provider: 'olostep',
+      model: 'default',
+      usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+      completion_time_ms: 812.5,
+    });
+    assert.ok(BatchStatusResponse.safeParse(body).success);
   });
 });
 

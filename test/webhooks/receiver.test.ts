@@ -189,6 +189,70 @@ describe('webhook receiver (dev server)', () => {
       await assertNothingSignaled(id);
     });
 
+    it('an authenticated payload with a negative count → 400 naming the field; nothing started or signaled', async () => {
+      const id = freshBatchId();
+      const good = payloadFor(id);
+      const status = good.status as Record<string, Record<string, unknown>>;
+      const bad = { ...good, status: { ...status, scraping: { ...status.scraping, submitted: -5 } } };
+      const signaledBefore = receiver.stats().signaled;
+      const res = await post(hook, bad);
+      assert.equal(res.status, 400, JSON.stringify(res.body));
+      assert.deepEqual(res.body, {
+        error: 'invalid_payload',
+        message: 'not an AirOps webhook payload',
+        issues: [{ path: 'status.scraping.submitted', message: 'must be a non-negative integer, got -5' }],
+      });
+      assert.ok(!JSON.stringify(res.body).includes(SECRET));
+      // Not started…
+      await assertNothingSignaled(id);
+      assert.equal(receiver.stats().signaled, signaledBefore);
+      // …and not signaled either once a tracker exists: its history keeps the one good event.
+      assert.equal((await post(hook, good)).status, 200);
+      assert.equal((await post(hook, bad)).status, 400);
+      const history = await env.client.workflow.getHandle(trackerWorkflowId(id)).fetchHistory();
+      const signals = history.events?.filter((e) => e.workflowExecutionSignaledEventAttributes) ?? [];
+      assert.equal(signals.length, 1);
+      assert.equal(receiver.stats().signaled, signaledBefore + 1);
+    });
+
+    it('fractions, strings and other bad counts → 400 with the path and what was wrong', async () => {
+      const id = freshBatchId();
+      const good = payloadFor(id);
+      const status = good.status as Record<string, Record<string, unknown>>;
+      const cases: [string, Record<string, unknown>, { path: string; message: string }][] = [
+        [
+          'a fraction',
+          { ...good, status: { ...status, enriching: { ...status.enriching, items_enriched: 1.5 } } },
+          { path: 'status.enriching.items_enriched', message: 'must be a non-negative integer, got 1.5' },
+        ],
+        [
+          'a numeric string',
+          { ...good, status: { ...status, scraping: { ...status.scraping, failed: '2' } } },
+          { path: 'status.scraping.failed', message: 'must be a non-negative integer, got a string' },
+        ],
+        [
+          'a per-field count',
+          { ...good, status: { ...status, analyzing: { ...status.analyzing, fields_to_enrich: { author: -1 } } } },
+          { path: 'status.analyzing.fields_to_enrich.author', message: 'must be a non-negative integer, got -1' },
+        ],
+        [
+          'total_urls',
+          { ...good, total_urls: -10 },
+          { path: 'total_urls', message: 'must be a non-negative integer, got -10' },
+        ],
+      ];
+      for (const [name, body, issue] of cases) {
+        const res = await post(hook, body);
+        assert.equal(res.status, 400, `${name}: ${res.status} ${JSON.stringify(res.body)}`);
+        assert.equal(res.body?.error, 'invalid_payload', name);
+        assert.deepEqual(res.body?.issues, [issue], name);
+      }
+      await assertNothingSignaled(id);
+      // Zero is a count like any other.
+      const zeros = { ...good, total_urls: 0, status: { ...status, scraping: { ...status.scraping, submitted: 0 } } };
+      assert.equal((await post(hook, zeros)).status, 200);
+    });
+
     it('unknown event types (not event.batch.airops.*) → 422 unsupported_event', async () => {
       const id = freshBatchId();
       for (const object of [
