@@ -397,39 +397,65 @@ export function initialState(batchId: string, now: number): TrackerState {
   };
 }
 
-function mergeScraping(m: ScrapingMetrics, p: ScrapingPhase): ScrapingMetrics {
+/**
+ * How a snapshot's counts for one phase merge into ours, from the phase's state on each side:
+ * - `max`: neither side terminal. Counts never regress, whatever order snapshots arrive in.
+ * - `replace`: the snapshot shows the phase terminal, so it is authoritative for the phase's counts: they replace
+ *   what non-terminal data showed (an estimate may have run ahead: 90 enriched, then 88 + 2 failed at completion)
+ *   and what an earlier terminal snapshot said (the last one merged wins). A count it leaves unknown keeps its
+ *   value.
+ * - `keep`: ours is terminal and the snapshot is not (stale or out of order). The terminal counts stay.
+ * A state this client does not know is not terminal (unknown states count as progress, never as terminal).
+ */
+type CountMerge = 'max' | 'replace' | 'keep';
+
+function countMerge(ours: KnownPhaseState | null, theirs: KnownPhaseState | null): CountMerge {
+  if (isPhaseTerminal(theirs)) return 'replace';
+  return isPhaseTerminal(ours) ? 'keep' : 'max';
+}
+
+function mergeCount(rule: CountMerge, ours: number | null, theirs: number | null): number | null {
+  if (rule === 'max') return maxOrNull(ours, theirs);
+  return rule === 'replace' ? (theirs ?? ours) : ours;
+}
+
+function mergeScraping(m: ScrapingMetrics, p: ScrapingPhase, rule: CountMerge): ScrapingMetrics {
   return {
-    submitted: maxOrNull(m.submitted, p.submitted),
-    valid: maxOrNull(m.valid, p.valid),
-    succeeded: maxOrNull(m.succeeded, p.succeeded),
-    failed: maxOrNull(m.failed, p.failed),
+    submitted: mergeCount(rule, m.submitted, p.submitted),
+    valid: mergeCount(rule, m.valid, p.valid),
+    succeeded: mergeCount(rule, m.succeeded, p.succeeded),
+    failed: mergeCount(rule, m.failed, p.failed),
   };
 }
 
+/** Per-field counts follow the phase's rule as a whole: a terminal record replaces, non-terminal ones merge by max. */
 function mergeFields(
   a: Record<string, number> | null,
   b: Record<string, number> | null,
+  rule: CountMerge,
 ): Record<string, number> | null {
-  if (a === null || b === null) return a ?? (b === null ? null : Object.fromEntries(Object.entries(b)));
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
   // fromEntries defines own properties, so a key like "__proto__" stays data.
+  const copy = (r: Record<string, number> | null) => (r === null ? null : Object.fromEntries(Object.entries(r)));
+  if (rule === 'keep' || b === null) return a;
+  if (rule === 'replace' || a === null) return copy(b);
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
   return Object.fromEntries(keys.map((k) => [k, maxOrNull(a[k] ?? null, b[k] ?? null) ?? 0]));
 }
 
-function mergeAnalyzing(m: AnalyzingMetrics, p: AnalyzingPhase): AnalyzingMetrics {
+function mergeAnalyzing(m: AnalyzingMetrics, p: AnalyzingPhase, rule: CountMerge): AnalyzingMetrics {
   return {
-    itemsAnalyzed: maxOrNull(m.itemsAnalyzed, p.itemsAnalyzed),
-    itemsNeedingEnrichment: maxOrNull(m.itemsNeedingEnrichment, p.itemsNeedingEnrichment),
-    itemsComplete: maxOrNull(m.itemsComplete, p.itemsComplete),
-    fieldsToEnrich: mergeFields(m.fieldsToEnrich, p.fieldsToEnrich),
+    itemsAnalyzed: mergeCount(rule, m.itemsAnalyzed, p.itemsAnalyzed),
+    itemsNeedingEnrichment: mergeCount(rule, m.itemsNeedingEnrichment, p.itemsNeedingEnrichment),
+    itemsComplete: mergeCount(rule, m.itemsComplete, p.itemsComplete),
+    fieldsToEnrich: mergeFields(m.fieldsToEnrich, p.fieldsToEnrich, rule),
   };
 }
 
-function mergeEnriching(m: EnrichingMetrics, p: EnrichingPhase): EnrichingMetrics {
+function mergeEnriching(m: EnrichingMetrics, p: EnrichingPhase, rule: CountMerge): EnrichingMetrics {
   return {
-    itemsToEnrich: maxOrNull(m.itemsToEnrich, p.itemsToEnrich),
-    itemsEnriched: maxOrNull(m.itemsEnriched, p.itemsEnriched),
-    itemsFailed: maxOrNull(m.itemsFailed, p.itemsFailed),
+    itemsToEnrich: mergeCount(rule, m.itemsToEnrich, p.itemsToEnrich),
+    itemsEnriched: mergeCount(rule, m.itemsEnriched, p.itemsEnriched),
+    itemsFailed: mergeCount(rule, m.itemsFailed, p.itemsFailed),
     // llm only appears once enrichment completes; first non-null wins so a stale copy cannot replace it.
     llm: m.llm ?? (p.llm === null ? null : (JSON.parse(JSON.stringify(p.llm)) as LlmInfo)),
   };
@@ -469,6 +495,8 @@ function advances(state: TrackerState, snap: BatchSnapshot): boolean {
   for (const phase of PHASE_ORDER) {
     const incoming = asKnownState(phase, snap[phase].state);
     if (incoming !== null && phaseRank(incoming) > phaseRank(state.phases[phase].state)) return true;
+    // A non-terminal snapshot tells nothing new about a terminal phase's counts (CountMerge `keep`).
+    if (countMerge(state.phases[phase].state, incoming) === 'keep') continue;
     const ours = countsOf(state.phases, phase);
     const theirs = countsOf(snap, phase);
     if (theirs.some((v, i) => v !== null && (ours[i] === null || v > (ours[i] ?? 0)))) return true;
@@ -503,9 +531,10 @@ function doneTotal(state: TrackerState, phase: PhaseName): { done: number | null
 
 /**
  * Merges one normalized snapshot into the state, monotonically: phase states never move back (terminal ones are
- * final), a terminal overall status is final, counts only grow (max), duplicate webhooks and stale ones (older
- * `sentAt` than a merged webhook and no new progress) only touch the stats. Never throws on unknown enum values;
- * they are kept out of the state and listed in `unknownValues`. Pure: returns a new state.
+ * final), a terminal overall status is final, counts of a running phase only grow (max) while a phase's terminal
+ * snapshot sets its final counts (see {@link CountMerge}), duplicate webhooks and stale ones (older `sentAt` than a
+ * merged webhook and no new progress) only touch the stats. Never throws on unknown enum values; they are kept out
+ * of the state and listed in `unknownValues`. Pure: returns a new state.
  * Does not count poll calls: call {@link recordPoll} / {@link recordPollError} for that.
  */
 export function applySnapshot(state: TrackerState, snap: BatchSnapshot, now: number): TrackerState {
@@ -547,12 +576,14 @@ export function applySnapshot(state: TrackerState, snap: BatchSnapshot, now: num
       : { at: now, phase, from, to, source: kind, event: clip(event) };
   let progressed = false;
 
-  // Phases: state by rank (terminal final), counts by max, API timestamps/errors first non-null wins.
+  // Phases: state by rank (terminal final), counts by max until the phase's terminal snapshot sets them (CountMerge),
+  // API timestamps/errors first non-null wins.
   const phases = JSON.parse(JSON.stringify(state.phases)) as PhaseTracks;
   for (const phase of PHASE_ORDER) {
     const track = phases[phase];
     const incoming = snap[phase];
     const known = asKnownState(phase, incoming.state);
+    const rule = countMerge(track.state, known);
     if (known === null) {
       unknown.push(unknownEntry(`${phase}.state`, incoming.state));
     } else if (phaseRank(known) > phaseRank(track.state)) {
@@ -565,10 +596,16 @@ export function applySnapshot(state: TrackerState, snap: BatchSnapshot, now: num
     track.completedAt = track.completedAt ?? incoming.completedAt;
     if ('error' in incoming && incoming.error !== null && track.error === null) track.error = { ...incoming.error };
     const before = countsOf(phases, phase);
-    if (phase === 'scraping') phases.scraping.metrics = mergeScraping(phases.scraping.metrics, snap.scraping);
-    if (phase === 'analyzing') phases.analyzing.metrics = mergeAnalyzing(phases.analyzing.metrics, snap.analyzing);
-    if (phase === 'enriching') phases.enriching.metrics = mergeEnriching(phases.enriching.metrics, snap.enriching);
-    if (countsOf(phases, phase).some((v, i) => v !== (before[i] ?? null))) progressed = true;
+    if (phase === 'scraping') phases.scraping.metrics = mergeScraping(phases.scraping.metrics, snap.scraping, rule);
+    if (phase === 'analyzing') {
+      phases.analyzing.metrics = mergeAnalyzing(phases.analyzing.metrics, snap.analyzing, rule);
+    }
+    if (phase === 'enriching') {
+      phases.enriching.metrics = mergeEnriching(phases.enriching.metrics, snap.enriching, rule);
+    }
+    // Progress is a count that grew or became known; a terminal snapshot correcting one down is not.
+    const grew = (v: number | null, i: number) => v !== null && (before[i] === null || v > (before[i] ?? 0));
+    if (countsOf(phases, phase).some(grew)) progressed = true;
   }
 
   // Overall: rank order, terminal final. A failed phase fails the batch (spec §1 rule), even if `overall` lags.

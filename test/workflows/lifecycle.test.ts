@@ -1,6 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { BatchSnapshot } from '../../olostep/snapshot';
+import type {
+  AnalyzingPhase,
+  BatchSnapshot,
+  EnrichingPhase,
+  ScrapingPhase,
+  SnapshotSource,
+} from '../../olostep/snapshot';
 import {
   MAX_TIMELINE,
   MAX_UNKNOWN_VALUES,
@@ -369,6 +375,138 @@ void describe('lifecycle: monotonic merge', () => {
     progressOf(state, CREATED + 9_000);
     outcomeOf(state, CREATED + 9_000);
     assert.equal(JSON.stringify(state), before);
+  });
+});
+
+// A batch past analyzing: 100 URLs scraped, 90 need the LLM; only the enriching phase differs between snapshots.
+const SCRAPED: Partial<ScrapingPhase> = { state: 'completed', submitted: 100, valid: 100, succeeded: 100, failed: 0 };
+const ANALYZED: Partial<AnalyzingPhase> = {
+  state: 'completed',
+  itemsAnalyzed: 100,
+  itemsNeedingEnrichment: 90,
+  itemsComplete: 10,
+};
+const ENRICH_AT = CREATED + 400_000;
+
+function enrichingSnap(enriching: Partial<EnrichingPhase>, source: SnapshotSource = { kind: 'status' }): BatchSnapshot {
+  return snapshot({ scraping: SCRAPED, analyzing: ANALYZED, enriching: { itemsToEnrich: 90, ...enriching }, source });
+}
+
+/** Enriching running, with a webhook's estimate that ran ahead: 90 of 90 enriched. */
+const estimate = (sentAt = ENRICH_AT + 1_000, enriched = 90): BatchSnapshot =>
+  enrichingSnap({ state: 'started', itemsEnriched: enriched, itemsFailed: 0 }, webhook('enriching_started', sentAt));
+/** The terminal status: 88 enriched, 2 failed. */
+const finalStatus = (): BatchSnapshot => enrichingSnap({ state: 'completed', itemsEnriched: 88, itemsFailed: 2 });
+
+function enrichCounts(s: TrackerState): [number | null, number | null, number | null] {
+  const m = s.phases.enriching.metrics;
+  return [m.itemsToEnrich, m.itemsEnriched, m.itemsFailed];
+}
+
+void describe("lifecycle: a phase's terminal snapshot sets its counts", () => {
+  void test('a terminal status replaces counts a webhook estimate ran ahead with (90 → 88 + 2 failed)', () => {
+    const running = run([estimate()]);
+    assert.deepEqual(enrichCounts(running), [90, 90, 0]);
+    const done = applySnapshot(running, finalStatus(), CREATED + 2_000_000);
+    assert.equal(done.phases.enriching.state, 'completed');
+    assert.deepEqual(enrichCounts(done), [90, 88, 2]);
+    assert.deepEqual(outcomeOf(done, CREATED + 2_000_000).phases.enriching.metrics, {
+      itemsToEnrich: 90,
+      itemsEnriched: 88,
+      itemsFailed: 2,
+      llm: null,
+    });
+    const progress = progressOf(done, CREATED + 2_000_000).phases.enriching;
+    assert.deepEqual([progress.done, progress.total], [90, 90]);
+  });
+
+  void test('the same when the terminal snapshot is a webhook (enriching_completed)', () => {
+    const terminal = { ...finalStatus(), source: webhook('enriching_completed', ENRICH_AT + 900_000) };
+    assert.deepEqual(enrichCounts(run([estimate(), terminal])), [90, 88, 2]);
+  });
+
+  void test('a non-terminal snapshot after the terminal one does not override its counts, in any form', () => {
+    const done = run([estimate(), finalStatus()]);
+    // A webhook older than one merged: stale, ignored.
+    const stale = applySnapshot(done, estimate(ENRICH_AT + 500, 89), CREATED + 3_000_000);
+    assert.equal(stale.stats.staleIgnored, 1);
+    assert.deepEqual(enrichCounts(stale), [90, 88, 2]);
+    // A lagging status poll, and a webhook with a newer timestamp still showing the phase running.
+    const lagging = enrichingSnap({ state: 'started', itemsEnriched: 89, itemsFailed: 0 });
+    const newer = enrichingSnap(
+      { state: 'started', itemsEnriched: 95, itemsFailed: 1 },
+      webhook('enriching_started', ENRICH_AT + 2_000_000),
+    );
+    // A state this client does not know is not terminal either.
+    const odd = enrichingSnap({ state: 'cancelled', itemsEnriched: 90, itemsFailed: 0 });
+    const after = run([lagging, newer, odd], done, CREATED + 3_000_000);
+    assert.deepEqual(enrichCounts(after), [90, 88, 2]);
+    assert.equal(after.phases.enriching.state, 'completed');
+    assert.equal(after.lastProgressAt, done.lastProgressAt, 'no progress recorded');
+  });
+
+  void test('arrival order does not matter: estimate then terminal, or terminal then estimate', () => {
+    const inOrder = run([estimate(), finalStatus()]);
+    const reversed = run([finalStatus(), estimate()]);
+    assert.deepEqual(lifecycleView(reversed), lifecycleView(inOrder));
+    assert.deepEqual(enrichCounts(reversed), [90, 88, 2]);
+  });
+
+  void test('non-terminal data still never regresses: a stale estimate after a newer one keeps the higher counts', () => {
+    const newer = enrichingSnap({ state: 'started', itemsEnriched: 60, itemsFailed: 1 });
+    const older = enrichingSnap({ state: 'started', itemsEnriched: 40, itemsFailed: 0 });
+    const s1 = run([newer, older]);
+    assert.deepEqual(enrichCounts(s1), [90, 60, 1]);
+    // A stale webhook estimate, older than one merged, changes nothing either.
+    const webhookNewer = enrichingSnap(
+      { state: 'started', itemsEnriched: 70, itemsFailed: 1 },
+      webhook('enriching_started', ENRICH_AT + 5_000),
+    );
+    const webhookOlder = enrichingSnap(
+      { state: 'started', itemsEnriched: 50, itemsFailed: 0 },
+      webhook('enriching_started', ENRICH_AT + 1_000),
+    );
+    const s2 = run([webhookNewer, webhookOlder], s1, CREATED + 10_000);
+    assert.deepEqual(enrichCounts(s2), [90, 70, 1]);
+    // Then the terminal snapshot sets the final counts, lower than the running maximum or not.
+    assert.deepEqual(enrichCounts(applySnapshot(s2, finalStatus(), CREATED + 20_000)), [90, 88, 2]);
+  });
+
+  void test('a count the terminal snapshot leaves unknown keeps the value seen before', () => {
+    const terminal = enrichingSnap({ state: 'completed', itemsToEnrich: null, itemsEnriched: 88, itemsFailed: 2 });
+    assert.deepEqual(enrichCounts(run([estimate(), terminal])), [90, 88, 2]);
+  });
+
+  void test('scraping and analyzing follow the same rule; a later terminal snapshot corrects an earlier one', () => {
+    const scrapingEstimate = snapshot({
+      scraping: { state: 'started', succeeded: 50, failed: 0 },
+      analyzing: { state: 'pending' },
+      source: webhook('scraping_started', CREATED + 1_000),
+    });
+    const scrapingDone = snapshot({
+      scraping: { state: 'completed', succeeded: 48, failed: 2 },
+      analyzing: { state: 'started', fieldsToEnrich: { author: 40, date_published: 12 } },
+    });
+    const analyzingDone = snapshot({
+      scraping: { state: 'completed', succeeded: 48, failed: 2 },
+      analyzing: { ...ANALYZED, itemsAnalyzed: 48, fieldsToEnrich: { author: 30 } },
+    });
+    const s1 = run([scrapingEstimate, scrapingDone, analyzingDone]);
+    assert.deepEqual(s1.phases.scraping.metrics, { submitted: 100, valid: 100, succeeded: 48, failed: 2 });
+    assert.equal(s1.phases.analyzing.metrics.itemsAnalyzed, 48);
+    assert.deepEqual(s1.phases.analyzing.metrics.fieldsToEnrich, { author: 30 });
+    // The stale running snapshot of scraping and analyzing touches neither.
+    const s2 = applySnapshot(s1, scrapingDone, CREATED + 10_000);
+    assert.deepEqual(s2.phases.analyzing.metrics.fieldsToEnrich, { author: 30 });
+    // A newer terminal status with different counts is the latest word (here one URL fewer counted valid).
+    const corrected = snapshot({
+      scraping: { state: 'completed', valid: 99, succeeded: 47, failed: 2 },
+      analyzing: { ...ANALYZED, itemsAnalyzed: 47, fieldsToEnrich: { author: 30 } },
+    });
+    const s3 = applySnapshot(s2, corrected, CREATED + 20_000);
+    assert.deepEqual(s3.phases.scraping.metrics, { submitted: 100, valid: 99, succeeded: 47, failed: 2 });
+    assert.equal(s3.phases.analyzing.metrics.itemsAnalyzed, 47);
+    assert.equal(s3.lastProgressAt, s2.lastProgressAt, 'a correction down is not progress');
   });
 });
 
