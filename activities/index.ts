@@ -36,11 +36,17 @@ export function createActivities(deps: ActivityDeps) {
      */
     async fetchAirOpsBatchStatus(batchId: string): Promise<BatchSnapshot> {
       const ctx = Context.current();
+      // A slow call heartbeats (at a third of the caller's heartbeat timeout), so a worker that dies mid-call is
+      // noticed within that timeout rather than the start-to-close one; a fast call sends no heartbeat at all.
+      const every = ctx.info.heartbeatTimeoutMs ? ctx.info.heartbeatTimeoutMs / 3 : 0;
+      const beat = every > 0 ? setInterval(() => ctx.heartbeat(), every) : undefined;
       try {
         const { snapshot } = await deps.olostep.getBatchStatus(batchId, { signal: ctx.cancellationSignal });
         return snapshot;
       } catch (err) {
         throw toApplicationFailure(err);
+      } finally {
+        clearInterval(beat);
       }
     },
     /** POST /v1/batches-airops, idempotent across retries; retry contract in activities/create-batch.ts. */

@@ -13,8 +13,7 @@ function main(): void {
   const { values } = parseArgs({ options: { seeds: { type: 'string', default: '300' } } });
   const seeds = Number(values.seeds);
   const t0 = performance.now();
-  // `approachEnd`: the schedule new trackers run (patched 'poll-schedule-approach-estimated-end'); without it, the
-  // schedule before that change (what runs recorded earlier keep on replay).
+  // `approachEnd`: the tracker's schedule; without it, landing on the estimated end (the schedule it replaced).
   const lifecycles = [
     { name: 'reference', script: REFERENCE_SCRIPT, approachEnd: true },
     { name: '24 h enrichment', script: DAY_LONG_SCRIPT, approachEnd: true },

@@ -27,6 +27,11 @@ export const FaultSpec = z.discriminatedUnion('type', [
   /** Answer normally, but only after `delayMs` of wall-clock time (beyond a client's timeout). */
   z.strictObject({ type: z.literal('slow'), delayMs: z.number().int().min(0) }),
   /**
+   * Hold the request open until the controller releases it (`faults.release()`, POST /_sim/faults/release), then
+   * answer normally with the state at release time: a test decides exactly when a call is in flight.
+   */
+  z.strictObject({ type: z.literal('hold') }),
+  /**
    * Cut the JSON body in half. `body` (default): a complete HTTP response whose JSON is cut;
    * `connection`: the full Content-Length is announced and the socket is destroyed mid-body.
    */
@@ -71,6 +76,7 @@ export type ChosenFault =
   | { type: 'server_error'; status: 500 | 502 | 503 | 504; format: ErrorFormat; ruleId: string }
   | { type: 'rate_limit'; retryAfterSeconds: number | null; format: 'airops' | 'problem'; ruleId: string }
   | { type: 'slow'; delayMs: number; ruleId: string }
+  | { type: 'hold'; ruleId: string }
   | { type: 'truncated_json'; mode: 'body' | 'connection'; ruleId: string }
   | { type: 'extra_fields'; ruleId: string }
   | { type: 'not_found_after_create'; ruleId: string };
@@ -146,6 +152,8 @@ function choose(active: ActiveRule): ChosenFault {
       };
     case 'slow':
       return { type: f.type, delayMs: f.delayMs, ruleId };
+    case 'hold':
+      return { type: f.type, ruleId };
     case 'truncated_json':
       return { type: f.type, mode: f.mode ?? 'body', ruleId };
     case 'extra_fields':

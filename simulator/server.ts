@@ -114,6 +114,10 @@ export interface SimulatorHandle {
     /** All rules, or those of one batch, or one by id. */
     clear(filter?: { batchId?: string; id?: string }): void;
     list(): (FaultRule & { id: string; remaining: number | null })[];
+    /** Requests a `hold` fault is holding open now (of one rule, or all). */
+    held(ruleId?: string): number;
+    /** Answers the held requests (of one rule, or all) with the state at this moment; returns how many. */
+    release(ruleId?: string): number;
   };
   /** Requests received (API and /_sim/), oldest first. Never holds the Authorization header. */
   readonly requests: readonly RequestLogEntry[];
@@ -192,6 +196,7 @@ class Simulator {
   private readonly requests: RequestLogEntry[] = [];
   private readonly deliveries: WebhookDeliveryRecord[] = [];
   private readonly pendingTimers = new Set<NodeJS.Timeout>();
+  private heldRequests: { ruleId: string; respond: () => void }[] = [];
   private readonly nextScripts: { script: BatchScript; remaining: number }[] = [];
   private defaultScript: BatchScript | undefined;
   private readonly seed: number | string;
@@ -278,6 +283,8 @@ class Simulator {
         set: (rules) => this.faults.set(rules),
         clear: (filter) => this.faults.clear(filter),
         list: () => this.faults.list(),
+        held: (ruleId) => this.heldRequests.filter((h) => ruleId === undefined || h.ruleId === ruleId).length,
+        release: (ruleId) => this.releaseHeld(ruleId),
       },
       requests: this.requests,
       webhookDeliveries: this.deliveries,
@@ -290,6 +297,7 @@ class Simulator {
     this.dispatcher.close();
     for (const t of this.pendingTimers) clearTimeout(t);
     this.pendingTimers.clear();
+    this.releaseHeld();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
     await closed;
@@ -538,13 +546,13 @@ class Simulator {
       entry.idempotency = 'stored';
       const stored: IdempotencyEntry = {
         hash: idem.hash,
-        state: fault?.type === 'slow' ? 'in_progress' : 'done',
+        state: fault?.type === 'slow' || fault?.type === 'hold' ? 'in_progress' : 'done',
         status: 200,
         body: created.response,
         expiresAt: now + IDEMPOTENCY_TTL_MS,
       };
       this.idempotency.set(idem.key, stored);
-      if (fault?.type === 'slow') res.once('close', () => (stored.state = 'done'));
+      if (fault?.type === 'slow' || fault?.type === 'hold') res.once('close', () => (stored.state = 'done'));
     }
     this.afterDelay(fault, () => this.sendJson(res, 200, created.response, fault));
   }
@@ -566,10 +574,18 @@ class Simulator {
     this.afterDelay(fault, respond);
   }
 
-  /** Runs `fn` now, or after the delay of a `slow` fault. */
+  /** Runs `fn` now, after the delay of a `slow` fault, or when a `hold` fault's request is released. */
   private afterDelay(fault: ChosenFault | null, fn: () => void): void {
     if (fault?.type === 'slow') this.later(fault.delayMs, fn);
+    else if (fault?.type === 'hold') this.heldRequests.push({ ruleId: fault.ruleId, respond: fn });
     else fn();
+  }
+
+  private releaseHeld(ruleId?: string): number {
+    const released = this.heldRequests.filter((h) => ruleId === undefined || h.ruleId === ruleId);
+    this.heldRequests = this.heldRequests.filter((h) => !released.includes(h));
+    for (const h of released) h.respond();
+    return released.length;
   }
 
   /** Sends the response for error-type faults; returns false for faults that shape a normal response. */
@@ -682,6 +698,10 @@ class Simulator {
         this.scriptNextBatch(script, count ?? 1);
         return ok({ ok: true });
       }
+      if (a === 'faults' && b === 'release' && method === 'POST') {
+        const id = new URL(req.url ?? '/', 'http://x').searchParams.get('id') ?? undefined;
+        return ok({ released: this.releaseHeld(id) });
+      }
       if (a === 'faults' && !b) {
         if (method === 'GET') return ok({ faults: this.faults.list() });
         if (method === 'POST') {
@@ -710,6 +730,7 @@ class Simulator {
             'PUT /_sim/default-script {BatchScript|null}',
             'POST /_sim/next-scripts {script, count?}',
             'GET|POST|DELETE /_sim/faults (POST: FaultRule or FaultRule[]; DELETE ?batch_id=&id=)',
+            'POST /_sim/faults/release?id= (answers requests a hold fault holds)',
             'GET /_sim/requests',
             'GET /_sim/webhook-deliveries',
           ],

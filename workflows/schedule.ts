@@ -7,8 +7,8 @@ export interface PollScheduleOptions {
   maxIntervalMs: number;
   /**
    * Approach the current phase's estimated end geometrically (wait APPROACH_FRACTION of the estimated remaining
-   * time, no finer than RATE_SLACK of the time spent in the phase) instead of waiting for all of it. The tracker
-   * passes `patched('poll-schedule-approach-estimated-end')`; off = the original schedule, for replay.
+   * time, no finer than RATE_SLACK of the time spent in the phase) instead of waiting for all of it. Default on
+   * (the tracker's schedule); off = landing on the estimate, the baseline bench/schedule.ts compares against.
    */
   approachEnd?: boolean;
 }
@@ -49,12 +49,13 @@ export function nextPollDelay(state: TrackerState, now: number, opts: PollSchedu
   let delay = ELAPSED_BACKOFF * elapsed;
   const est = estimateCurrentPhase(state, now);
   if (est !== null && est.remainingMs > 0) {
-    delay = opts.approachEnd
+    const approachEnd = opts.approachEnd ?? true;
+    delay = approachEnd
       ? Math.min(delay, Math.max(RATE_SLACK * elapsed, APPROACH_FRACTION * est.remainingMs + SETTLE_MS))
       : Math.min(delay, est.remainingMs + SETTLE_MS);
   } else if (est !== null) {
     const overdue = -est.remainingMs;
-    const slackShare = est.basis === 'typical' ? TYPICAL_SLACK : opts.approachEnd ? RATE_SLACK : 0;
+    const slackShare = est.basis === 'typical' ? TYPICAL_SLACK : (opts.approachEnd ?? true) ? RATE_SLACK : 0;
     const slack = slackShare * Math.max(0, elapsed - overdue);
     delay = Math.min(delay, Math.max(overdue * OVERDUE_BACKOFF, slack));
   }

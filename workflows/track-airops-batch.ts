@@ -10,9 +10,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
-  patched,
   proxyActivities,
-  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -66,53 +64,27 @@ const FATAL_TYPES: Readonly<Record<string, string>> = {
   PaymentRequired: TRACK_FAILURE_TYPES.paymentRequired,
   Forbidden: TRACK_FAILURE_TYPES.forbidden,
   InvalidBatchId: TRACK_FAILURE_TYPES.invalidBatchId,
+  Validation: TRACK_FAILURE_TYPES.validation,
 };
 
 /**
- * A 400 on the status call (the API refuses the request itself) ends tracking too. Before this change the tracker
- * retried it forever; runs that recorded such a poll keep doing so on replay (patched()).
+ * The status call is a regular activity, not a local one. A local activity holds the workflow task while it runs,
+ * so queries, signals and updates wait behind a slow API; and when a query is answered while a finished local
+ * activity's result is not yet applied, the SDK completes the task with the activity's marker but without the code
+ * that follows it, which replay then runs one task early (see docs/determinism.md). A regular activity's result
+ * always arrives in a workflow task of its own, live and on replay alike.
  */
-const VALIDATION_ENDS_TRACKING = 'validation-ends-tracking';
-
-function fatalTypeOf(type: string): string | undefined {
-  const fatal = FATAL_TYPES[type];
-  if (fatal !== undefined) return fatal;
-  if (type === 'Validation' && patched(VALIDATION_ENDS_TRACKING)) return TRACK_FAILURE_TYPES.validation;
-  return undefined;
-}
-
-/**
- * The poll schedule approaches a phase's estimated end geometrically instead of landing on it (schedule.ts,
- * `approachEnd`): the estimate from a few dozen items is often late by minutes, which was the detection lag.
- * Runs recorded before it keep the old schedule on replay (patched()).
- */
-const APPROACH_ESTIMATED_END = 'poll-schedule-approach-estimated-end';
-
-/**
- * The status call runs as a local activity: one workflow task per poll instead of two plus an activity task, and
- * ~6 history events instead of ~11 (a marker instead of ActivityTaskScheduled/Started/Completed). The call is one
- * short GET with its own 30 s timeout, the case local activities are for. Runs recorded before it keep the
- * regular activity on replay (patched()).
- */
-const STATUS_CALL_LOCAL = 'status-call-local-activity';
-
-/**
- * A webhook re-plans the wait, but the running poll timer is kept when the new plan lands at about the same time
- * (instead of cancelling it and starting another: two events and a command less per webhook). Runs recorded
- * before it keep re-arming on replay (patched()).
- */
-const KEEP_POLL_TIMER = 'keep-poll-timer-when-plan-unchanged';
-
 const STATUS_CALL_OPTIONS = {
   // The client's own timeout is 30 s; this bounds a hung worker.
   startToCloseTimeout: '45 s',
+  // The activity heartbeats while a call is slow, so a worker that dies mid-call is noticed within this.
+  heartbeatTimeout: '10 s',
   // One attempt per poll: the loop below is the retry loop, so each failure is counted by type in getPollStats
   // and the backoff follows the poll schedule (and Retry-After) instead of a second, hidden schedule.
   retry: { maximumAttempts: 1 },
   summary: 'GET /v1/batches-airops/{batch_id}',
 } as const;
 const statusCall = proxyActivities<Activities>(STATUS_CALL_OPTIONS).fetchAirOpsBatchStatus;
-const localStatusCall = proxyLocalActivities<Activities>(STATUS_CALL_OPTIONS).fetchAirOpsBatchStatus;
 
 /** A poll timer the loop can keep across wake-ups: `fired` once it ran out, cancelled through `scope`. */
 interface PollTimer {
@@ -261,8 +233,7 @@ export async function trackAirOpsBatch(
   async function poll(): Promise<void> {
     pollsThisRun++;
     try {
-      const call = patched(STATUS_CALL_LOCAL) ? localStatusCall : statusCall;
-      const snap = await call(batchId);
+      const snap = await statusCall(batchId);
       state = recordPoll(state, Date.now());
       merge(snap);
       consecutiveErrors = 0;
@@ -273,7 +244,7 @@ export async function trackAirOpsBatch(
       state = recordPollError(state, f.type, f.message, Date.now());
       consecutiveErrors++;
       retryAfterMs = f.retryAfterMs;
-      const fatalType = fatalTypeOf(f.type);
+      const fatalType = FATAL_TYPES[f.type];
       const inGrace = f.type === 'NotFound' && Date.now() - state.trackingSince < opts.notFoundGraceMs;
       if (fatalType !== undefined && !inGrace) {
         ended.fatal = ApplicationFailure.create({ type: fatalType, message: f.message, nonRetryable: true });
@@ -311,7 +282,6 @@ export async function trackAirOpsBatch(
     let delay = nextPollDelay(state, now, {
       minIntervalMs: opts.minPollIntervalMs,
       maxIntervalMs: opts.maxPollIntervalMs,
-      approachEnd: patched(APPROACH_ESTIMATED_END),
     });
     if (state.stats.webhookEvents > 0) delay = opts.maxPollIntervalMs; // webhooks flow: polling is only a safety net
     if (consecutiveErrors > 0) {
@@ -381,19 +351,16 @@ export async function trackAirOpsBatch(
       const delay = nextDelay(now);
       woken = false;
       const summary = `next status poll in ${Math.round(delay / 1000)} s (${state.currentPhase ?? 'final status'})`;
-      let timedOut: boolean;
-      if (patched(KEEP_POLL_TIMER)) {
-        if (pollTimer === null || !timerServes(pollTimer, now + delay, delay)) {
-          pollTimer?.scope.cancel();
-          pollTimer = startPollTimer(now + delay, delay, summary);
-        }
-        const timer = pollTimer;
-        await condition(() => timer.fired || woken || ended.fatal !== null || isTerminal(state));
-        timedOut = timer.fired;
-        if (timedOut) pollTimer = null;
-      } else {
-        timedOut = !(await condition(() => woken || ended.fatal !== null || isTerminal(state), delay, { summary }));
+      // A webhook re-plans the wait, but the running poll timer is kept when the new plan lands at about the same
+      // time (no TimerCanceled + TimerStarted per webhook).
+      if (pollTimer === null || !timerServes(pollTimer, now + delay, delay)) {
+        pollTimer?.scope.cancel();
+        pollTimer = startPollTimer(now + delay, delay, summary);
       }
+      const timer = pollTimer;
+      await condition(() => timer.fired || woken || ended.fatal !== null || isTerminal(state));
+      const timedOut = timer.fired;
+      if (timedOut) pollTimer = null;
       // A webhook only re-plans the wait; the poll happens when the planned wait runs out.
       if (timedOut && !isTerminal(state) && (deadlineAt === null || Date.now() < deadlineAt)) await poll();
     }

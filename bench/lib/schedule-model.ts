@@ -49,7 +49,7 @@ export function modelTracking(
     brands: [],
     script: resolveScript([{ ...script, seed }], seed),
   });
-  // approachEnd as the workflow passes it to new runs (patched); false = the schedule before that patch.
+  // approachEnd as the workflow runs it; false = landing on the estimate (the baseline).
   const schedule: PollScheduleOptions = {
     minIntervalMs: opts.minIntervalMs ?? 2_000,
     maxIntervalMs: opts.maxIntervalMs ?? 15 * 60_000,

@@ -13,6 +13,9 @@ import { getProgress, type TrackResult } from '../../workflows/contract';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 import { TEST_API_KEY, assertOutcomeMatchesTruth, historiesOfChain, urls, type HistoryEvent } from '../helpers/tracker';
 import { ROOT, startProcess, stopProcess, type Child } from './helpers';
+import { replayNet } from '../helpers/replay-net';
+
+replayNet(__filename);
 
 const WORKERS = 3;
 const BATCHES = 9;
@@ -27,20 +30,14 @@ function eventMs(e: HistoryEvent): number {
   return t ? Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : 0;
 }
 
-/**
- * Who took each workflow task and made each status call, with when. The status call is a local activity: it runs
- * in the worker that holds the workflow task, and its marker lands with that task's completion.
- */
+/** Who took each workflow task and ran each status call (the worker identity on its ActivityTaskStarted), with when. */
 function taskTakers(events: HistoryEvent[]): { kind: 'workflow' | 'activity'; identity: string; at: number }[] {
   const out: { kind: 'workflow' | 'activity'; identity: string; at: number }[] = [];
-  let completedBy: string | null = null;
   for (const e of events) {
     const wf = e.workflowTaskStartedEventAttributes?.identity;
     if (wf) out.push({ kind: 'workflow', identity: wf, at: eventMs(e) });
-    if (e.workflowTaskCompletedEventAttributes) completedBy = e.workflowTaskCompletedEventAttributes.identity ?? null;
-    if (e.markerRecordedEventAttributes?.markerName === 'core_local_activity' && completedBy) {
-      out.push({ kind: 'activity', identity: completedBy, at: eventMs(e) });
-    }
+    const act = e.activityTaskStartedEventAttributes?.identity;
+    if (act) out.push({ kind: 'activity', identity: act, at: eventMs(e) });
   }
   return out;
 }

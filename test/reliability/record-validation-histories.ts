@@ -1,9 +1,6 @@
-// Records the two histories that pin patched('validation-ends-tracking') (test/histories/validation-*.json): a
-// tracker whose status call answers 400 twice, then finds its batch completed. On the time-skipping server.
+// Records test/histories/validation-ends-tracking.json: a tracker whose status call answers 400 (the API refuses
+// the request itself), which ends tracking at once with type Validation. On the time-skipping server.
 //   npx tsx test/reliability/record-validation-histories.ts test/histories/validation-ends-tracking.json
-// With today's code the tracker fails with Validation at the first 400. validation-retried-before-patch.json was
-// recorded by the same script from a checkout of the code before the patch (fa33276, e.g. in a
-// `git worktree` with node_modules linked in), where the tracker retried both 400s and completed.
 import { writeFileSync } from 'node:fs';
 import { Worker } from '@temporalio/worker';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';

@@ -58,8 +58,8 @@ export interface WorkerCrashReport {
   batchWallMs: { median: number; max: number };
   creates: CreateAccounting;
   /**
-   * Failed status polls by type, summed over all trackers. A poll lost with a killed worker is not one: the status
-   * call is a local activity, and the next worker re-runs its workflow task and the call.
+   * Failed status polls by type, summed over all trackers. A poll lost with a killed worker counts as one
+   * (`ActivityTimeout`, after the call's heartbeat timeout); the tracker polls again on its schedule.
    */
   pollErrors: Record<string, number>;
   statusRequests: number;

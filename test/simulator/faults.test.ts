@@ -98,6 +98,32 @@ void describe('fault injection', () => {
     assert.ok(log.length >= 1);
   });
 
+  void test('hold: the answer waits until released, then carries the state at release time', async () => {
+    const [ruleId] = sim.faults.set({ fault: { type: 'hold' }, count: 1, endpoints: ['status'] });
+    const held = get();
+    while (sim.faults.held(ruleId) === 0) await new Promise((r) => setImmediate(r));
+    const free = await get(); // the rule was for one request: the next one answers at once
+    assert.equal(free.status, 200);
+    assert.equal(sim.faults.held(), 1);
+    const before = sim.clock.now();
+    await sim.clock.advance(5_000);
+    assert.equal(sim.faults.release(ruleId), 1);
+    const r = await held;
+    assert.equal(r.status, 200);
+    assert.equal(sim.faults.held(), 0);
+    assert.ok(sim.clock.now() >= before + 5_000);
+    assert.equal(sim.requests.filter((e) => e.fault === 'hold').length, 1);
+  });
+
+  void test('hold: POST /_sim/faults/release answers every held request', async () => {
+    sim.faults.set({ fault: { type: 'hold' }, count: 2, endpoints: ['status'] });
+    const held = [get(), get()];
+    while (sim.faults.held() < 2) await new Promise((r) => setImmediate(r));
+    const r = await request(sim, 'POST', '/_sim/faults/release');
+    assert.deepEqual(r.json, { released: 2 });
+    for (const h of await Promise.all(held)) assert.equal(h.status, 200);
+  });
+
   void test('slow create: the batch exists; a retry with the same Idempotency-Key gets 409, then the cached answer', async () => {
     sim.faults.set({ fault: { type: 'slow', delayMs: 300 }, endpoints: ['create'], count: 1 });
     const body = { items: items(2) };

@@ -11,6 +11,9 @@ import { startSimulator, type SimulatorHandle } from '../../simulator/server';
 import { trackAirOpsBatch } from '../../client/track';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 import { eventually } from '../client/stack';
+import { replayNet } from '../helpers/replay-net';
+
+replayNet(__filename);
 
 const ROOT = resolve(__dirname, '..', '..');
 const MAIN = join(ROOT, 'worker', 'main.ts');
@@ -100,7 +103,7 @@ describe('worker process (worker/main.ts)', () => {
       sim.faults.set({ fault: { type: 'slow', delayMs: 4_000 }, endpoints: ['status'], count: 1 });
       const batch = sim.createBatch({ items: [{ url: 'https://example.test/a', custom_id: 'a' }] });
       const handle = await trackAirOpsBatch(env.client, batch.id, { taskQueue });
-      // The status call is a local activity (no pending-activity entry): the slow fault is taken when it arrives.
+      // The slow fault is taken when the status call arrives at the simulator.
       const ruleId = sim.faults.list()[0]?.id;
       assert.ok(ruleId !== undefined);
       await eventually(
@@ -117,7 +120,7 @@ describe('worker process (worker/main.ts)', () => {
       const history = await handle.fetchHistory();
       const types = (history.events ?? []).map((e) => String(e.eventType));
       assert.ok(
-        (history.events ?? []).some((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity'),
+        (history.events ?? []).some((e) => e.activityTaskCompletedEventAttributes),
         `the in-flight status call completed and was recorded: ${types.join(',')}`,
       );
 

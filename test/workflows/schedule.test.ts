@@ -60,9 +60,10 @@ const fmt = (r: SimResult): string =>
     Math.max(...r.lags.map((l) => l.lagMs)) / 1000
   ).toFixed(1)}s | ${r.lags.map((l) => `${l.transition}=${(l.lagMs / 1000).toFixed(1)}s`).join(' ')}`;
 
-void describe('nextPollDelay', () => {
+void describe('nextPollDelay landing on the estimated end (approachEnd off, the baseline)', () => {
+  const landing: PollScheduleOptions = { ...DEFAULT_POLL_SCHEDULE, approachEnd: false };
   void test('reference lifecycle (scraping 300 s, analyzing 2 s, enriching 1,295 s): ≤ 40 calls, lag p50 ≤ 10 s, max ≤ 60 s', (t) => {
-    const r = simulate(REFERENCE);
+    const r = simulate(REFERENCE, landing);
     t.diagnostic(`reference: ${fmt(r)}`);
     t.diagnostic(
       `poll times (s): ${r.delays
@@ -114,7 +115,7 @@ void describe('nextPollDelay', () => {
   });
 
   void test('frequent after create and in analyzing, sparse in the middle of a long enrichment', () => {
-    const opts = DEFAULT_POLL_SCHEDULE;
+    const opts = landing;
     const created = applySnapshot(initialState(BATCH_ID, CREATED), referenceStatusAt(REFERENCE, 0, 'create'), CREATED);
     assert.equal(nextPollDelay(created, CREATED, opts), opts.minIntervalMs);
     const analyzing = applySnapshot(created, referenceStatusAt(REFERENCE, 300_500), CREATED + 300_500);
@@ -130,7 +131,7 @@ void describe('nextPollDelay', () => {
   });
 });
 
-void describe('nextPollDelay with approachEnd (new trackers: patched poll-schedule-approach-estimated-end)', () => {
+void describe("nextPollDelay approaching the estimated end (the default, the tracker's schedule)", () => {
   const approach: PollScheduleOptions = { ...DEFAULT_POLL_SCHEDULE, approachEnd: true };
 
   void test('reference lifecycle: ≤ 41 calls, lag p50 ≤ 10 s, max ≤ 60 s', (t) => {

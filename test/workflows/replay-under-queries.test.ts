@@ -1,0 +1,68 @@
+// The conditions under which a local-activity status call once recorded histories that no code could replay
+// (docs/determinism.md), on a real dev server with the production worker: trackers queried from the moment they
+// start and all through their life, status calls slow enough to be in flight when queries arrive, a refreshNow
+// during enrichment, getTimeline after completion. Every history they produce replays on the same code.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Worker } from '@temporalio/worker';
+import { getProgress, getTimeline, refreshNow } from '../../workflows/contract';
+import { WORKFLOWS_PATH } from '../../worker/worker';
+import { trackAirOpsBatch as startTracking } from '../../client/track';
+import { workflowBundle } from '../helpers/temporal';
+import { replayNet } from '../helpers/replay-net';
+import { QUICK, startStack, type Stack } from '../client/stack';
+
+describe('replay of trackers queried all through their life (dev server)', () => {
+  replayNet(__filename);
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack();
+  });
+  after(() => stack?.teardown());
+
+  it('six trackers, each queried from its first moment, with slow status calls and a refreshNow: all replay', async () => {
+    // Some status calls take long enough that queries and the update arrive while they are in flight.
+    stack.sim.faults.set({ fault: { type: 'slow', delayMs: 300 }, endpoints: ['status'], probability: 0.3 });
+    const handles = [];
+    for (let i = 0; i < 6; i++) {
+      const batchId = stack.createBatch(QUICK);
+      const handle = await startTracking(stack.env.client, batchId, {
+        taskQueue: stack.taskQueue,
+        minPollIntervalMs: 200,
+        maxPollIntervalMs: 1_000,
+      });
+      // 20 queries 50 ms apart right after the start, as the service that found the fault did.
+      for (let q = 0; q < 20; q++) {
+        assert.equal((await handle.query(getProgress)).batchId, batchId);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      handles.push({ batchId, handle });
+    }
+    await Promise.all(
+      handles.map(async ({ batchId, handle }) => {
+        let refreshed = false;
+        const done = handle.result().then(() => true);
+        // Then a query every 200 ms until the end, and one refreshNow once enrichment runs.
+        while (!(await Promise.race([done, new Promise<false>((r) => setTimeout(() => r(false), 200))]))) {
+          const p = await handle.query(getProgress);
+          assert.equal(p.batchId, batchId);
+          if (!refreshed && p.currentPhase === 'enriching') {
+            refreshed = true;
+            assert.equal((await handle.executeUpdate(refreshNow)).batchId, batchId);
+          }
+        }
+        const timeline = await handle.query(getTimeline); // on a closed tracker: a full replay on the worker
+        assert.ok(timeline.some((e) => e.phase === 'overall' && e.to === 'completed'));
+      }),
+    );
+    const bundle = await workflowBundle(WORKFLOWS_PATH);
+    const histories = await Promise.all(
+      handles.map(async ({ handle }) => ({ workflowId: handle.workflowId, history: await handle.fetchHistory() })),
+    );
+    const failures: string[] = [];
+    for await (const r of Worker.runReplayHistories({ workflowBundle: bundle }, histories)) {
+      if (r.error) failures.push(`${r.workflowId}: ${r.error.message}`);
+    }
+    assert.deepEqual(failures, []);
+  });
+});
