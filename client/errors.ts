@@ -5,7 +5,8 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 /** gRPC status codes used here (from the gRPC spec; @grpc/grpc-js is only a transitive dependency). */
 export const GRPC_STATUS = { CANCELLED: 1, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, UNAVAILABLE: 14 } as const;
 
-export type AirOpsClientErrorName = 'TrackerNotFoundError' | 'TrackerQueryTimeoutError' | 'InvalidListFilterError';
+export type AirOpsClientErrorName =
+  'TrackerNotFoundError' | 'TrackerQueryTimeoutError' | 'InvalidListFilterError' | 'MissingSearchAttributesError';
 
 /** Base class of the client library's errors. */
 export class AirOpsClientError extends Error {
@@ -45,6 +46,26 @@ export class TrackerQueryTimeoutError extends AirOpsClientError {
 /** A `listAirOpsBatches` filter value that cannot go into a visibility query. */
 export class InvalidListFilterError extends AirOpsClientError {
   override readonly name = 'InvalidListFilterError' as const;
+}
+
+/**
+ * The namespace lacks the custom search attributes the tracker sets (or has one of them with another type), so a
+ * tracker started there could not run: the server refuses the start, or fails every workflow task that upserts one.
+ * `missing` and `wrongType` name them; `message` is one line that includes the `temporal operator
+ * search-attribute create` command registering the missing ones.
+ */
+export class MissingSearchAttributesError extends AirOpsClientError {
+  override readonly name = 'MissingSearchAttributesError' as const;
+  constructor(
+    readonly namespace: string,
+    /** Missing attributes with the type the tracker needs, as the `temporal` CLI names it (`Int`). */
+    readonly missing: { name: string; type: string }[],
+    /** Attributes registered with another type than the tracker needs. */
+    readonly wrongType: { name: string; expected: string; actual: string }[],
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** The gRPC status code of a Temporal client error (or its cause), if any. */

@@ -29,6 +29,7 @@ export {
 export {
   AirOpsClientError,
   InvalidListFilterError,
+  MissingSearchAttributesError,
   TrackerNotFoundError,
   TrackerQueryTimeoutError,
   isTemporalUnavailable,
@@ -56,6 +57,7 @@ export {
 } from '../workflows/contract';
 // runAirOpsBatch (create a batch from URLs, track it, collect its items): see client/run.ts.
 export * from './run';
+export { assertSearchAttributes } from './search-attributes';
 export {
   RUN_FAILURE_TYPES,
   RUN_WORKFLOW_TYPE,

@@ -20,6 +20,7 @@ import {
   type RunStatus,
 } from '../workflows/contract';
 import type { runAirOpsBatch as runWorkflow } from '../workflows/run-airops-batch';
+import { assertSearchAttributes } from './search-attributes';
 
 export type RunHandle = WorkflowHandle<typeof runWorkflow>;
 export type StartedRunHandle = WorkflowHandleWithFirstExecutionRunId<typeof runWorkflow>;
@@ -225,7 +226,8 @@ export interface StartRunOptions extends RunOptions {
 /**
  * Starts runAirOpsBatch for `request`, or returns the run already going under the same run key.
  * @throws ValidationError (olostep) before contacting Temporal when the request breaks a documented limit;
- *   RunInputError when its JSON exceeds MAX_RUN_INPUT_BYTES.
+ *   RunInputError when its JSON exceeds MAX_RUN_INPUT_BYTES; MissingSearchAttributesError when the namespace lacks
+ *   the tracker's search attributes (or has one with another type), checked once per client and namespace.
  */
 export async function startRun(
   client: Client,
@@ -241,6 +243,7 @@ export async function startRun(
     );
   }
   const { taskQueue = DEFAULT_TASK_QUEUE, runKey = runKeyOf(request), ...runOptions } = options;
+  await assertSearchAttributes(client);
   return client.workflow.start<typeof runWorkflow>(RUN_WORKFLOW_TYPE, {
     taskQueue,
     workflowId: runWorkflowId(runKey),

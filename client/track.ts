@@ -9,6 +9,7 @@ import {
   type TrackOptions,
 } from '../workflows/contract';
 import type { trackAirOpsBatch as trackWorkflow } from '../workflows/track-airops-batch';
+import { assertSearchAttributes } from './search-attributes';
 
 export type TrackerHandle = WorkflowHandle<typeof trackWorkflow>;
 /** What starting returns: a handle that also knows the first run of the chain (continue-as-new follows it). */
@@ -23,6 +24,8 @@ export interface StartTrackingOptions extends TrackOptions {
  * Starts tracking AirOps batch `batchId`, or returns the tracker already running for it
  * (`workflowIdConflictPolicy: USE_EXISTING`): call it as often as you like.
  * @throws InvalidBatchIdError before contacting Temporal when the id is empty, too long or has whitespace/control characters.
+ * @throws MissingSearchAttributesError when the namespace lacks the tracker's search attributes (or has one with
+ *   another type): a tracker started there could not run. Checked once per client and namespace.
  */
 export async function trackAirOpsBatch(
   client: Client,
@@ -31,6 +34,7 @@ export async function trackAirOpsBatch(
 ): Promise<StartedTrackerHandle> {
   const id = validateBatchId(batchId);
   const { taskQueue = DEFAULT_TASK_QUEUE, ...trackOptions } = options;
+  await assertSearchAttributes(client);
   return client.workflow.start<typeof trackWorkflow>(TRACK_WORKFLOW_TYPE, {
     taskQueue,
     workflowId: trackerWorkflowId(id),

@@ -9,13 +9,14 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import { OlostepClient } from '../olostep/client';
 import { ServerNotProvisionedError, cacheDir, devServerExecutable } from '../scripts/temporal-servers';
 import { DEFAULT_API_KEY, startSimulator, type SimulatorHandle } from '../simulator/server';
 import { SCENARIO_NAMES } from '../simulator/scenarios';
 import { ConfigError, loadTemporalConnectConfig, loadWorkerConfig } from '../worker/config';
-import { createLogger } from '../worker/logging';
+import { createLogger, installWorkerRuntime } from '../worker/logging';
+import { preflightSearchAttributes, SearchAttributePreflightError } from '../worker/search-attributes';
 import { createTrackerWorker } from '../worker/worker';
 import { cancelAirOpsBatch } from '../client/progress';
 import { trackAirOpsBatch } from '../client/track';
@@ -23,7 +24,7 @@ import { checkBatchId, uiLink, watchCommand, type Io } from '../client/cli/comma
 import { CliExit, EXIT, UsageError, type ExitCode } from '../client/cli/exit-codes';
 import { defaultViewMode } from '../client/cli/render';
 import { DEFAULT_TASK_QUEUE, trackerWorkflowId } from '../workflows/contract';
-import { SEARCH_ATTRIBUTE_COMMAND, ensureSearchAttributes, startEmbeddedTemporal } from './embedded-temporal';
+import { startEmbeddedTemporal } from './embedded-temporal';
 import { cachedWorkflowBundle } from './workflow-bundle';
 import { randomBytes } from 'node:crypto';
 import { createWebhookReceiver, webhookUrlFor } from '../webhooks/server';
@@ -150,14 +151,13 @@ export async function runDemo(opts: DemoOptions, ctx: DemoContext): Promise<Exit
   // The worker's own logs (JSON) go to a file: the terminal is for the progress.
   const workerLog = join(stateDir, 'demo-worker.log');
   try {
-    Runtime.install({
+    // The worker's runtime as `npm run worker` installs it: a failed workflow task is an ERROR line in the log.
+    installWorkerRuntime({
       logger: createLogger({
         level: 'WARN',
         secrets: [env.OLOSTEP_API_KEY],
         write: (line) => appendFileSync(workerLog, `${line}\n`),
       }),
-      shutdownSignals: [],
-      telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
     });
   } catch {
     // already installed in this process (tests); keep it
@@ -226,15 +226,14 @@ export async function runDemo(opts: DemoOptions, ctx: DemoContext): Promise<Exit
     }
     cleanups.push({ what: 'connections', fn: async () => Promise.all([connection.close(), nativeConnection.close()]) });
     const client = new Client({ connection, namespace });
+    // The search-attribute preflight the worker and the receiver run too. The embedded server gets them at start;
+    // an older demo.db or an existing server may miss some.
     try {
-      const added = await ensureSearchAttributes(connection, namespace);
-      if (added.length > 0) say(`  registered search attributes ${added.join(', ')}`);
+      const preflight = await preflightSearchAttributes(connection, namespace);
+      if (preflight.registered.length > 0) say(`  registered search attributes ${preflight.registered.join(', ')}`);
     } catch (err) {
-      throw new CliExit(
-        EXIT.usage,
-        `the search attributes are missing on ${address} and could not be registered (${err instanceof Error ? err.message : String(err)}); run: ${SEARCH_ATTRIBUTE_COMMAND}`,
-        { cause: err },
-      );
+      if (err instanceof SearchAttributePreflightError) throw new CliExit(EXIT.usage, err.line, { cause: err });
+      throw err;
     }
     interrupted();
 

@@ -5,10 +5,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { dirname } from 'node:path';
-import type { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { devServerExecutable, sdkExecutable } from '../scripts/temporal-servers';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/contract';
+import { searchAttributeTypeName } from '../worker/search-attributes';
 
 export const DEFAULT_TEMPORAL_PORT = 7233;
 export const DEFAULT_UI_PORT = 8233;
@@ -38,8 +38,6 @@ export interface EmbeddedTemporalOptions {
 export class EmbeddedTemporalError extends Error {
   override readonly name = 'EmbeddedTemporalError';
 }
-
-const TYPE_FLAG = { KEYWORD: 'Keyword', INT: 'Int', BOOL: 'Bool', TEXT: 'Text', DOUBLE: 'Double' } as const;
 
 function portFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
@@ -90,28 +88,6 @@ function tail(file: string, lines = 5): string {
   }
 }
 
-/**
- * Registers any of the project's search attributes the server lacks. The dev server's --search-attribute flags
- * only apply when it creates a fresh database, so an older demo.db would otherwise miss attributes added since.
- */
-export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
-  const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
-  const existing = new Set(Object.keys(customAttributes ?? {}));
-  const INDEXED = { KEYWORD: 2, INT: 3, BOOL: 5 } as const; // temporal.api.enums.v1.IndexedValueType
-  const missing = ALL_SEARCH_ATTRIBUTES.filter((k) => !existing.has(k.name));
-  if (missing.length === 0) return [];
-  await connection.operatorService.addSearchAttributes({
-    namespace,
-    searchAttributes: Object.fromEntries(missing.map((k) => [k.name, INDEXED[k.type]])),
-  });
-  return missing.map((k) => k.name);
-}
-
-/** The command that registers our search attributes on a server the demo does not own. */
-export const SEARCH_ATTRIBUTE_COMMAND = `temporal operator search-attribute create ${ALL_SEARCH_ATTRIBUTES.map(
-  (k) => `--name ${k.name} --type ${TYPE_FLAG[k.type as keyof typeof TYPE_FLAG]}`,
-).join(' ')}`;
-
 export async function startEmbeddedTemporal(opts: EmbeddedTemporalOptions): Promise<EmbeddedTemporal> {
   const env = opts.env ?? process.env;
   const namespace = opts.namespace ?? 'default';
@@ -153,10 +129,7 @@ export async function startEmbeddedTemporal(opts: EmbeddedTemporalOptions): Prom
     '--log-level',
     'warn',
     ...(namespace !== 'default' ? ['--namespace', namespace] : []),
-    ...ALL_SEARCH_ATTRIBUTES.flatMap((k) => [
-      '--search-attribute',
-      `${k.name}=${TYPE_FLAG[k.type as keyof typeof TYPE_FLAG]}`,
-    ]),
+    ...ALL_SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k.name}=${searchAttributeTypeName(k.type)}`]),
   ];
   const log = openSync(opts.logFile, 'a');
   let child: ChildProcess;

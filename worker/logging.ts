@@ -1,7 +1,8 @@
 // Structured logs for the worker: one JSON object per line ({time, level, msg, ...meta}), the format log shippers
 // parse without configuration. Every line passes through a redactor holding the process's secrets, so an API key
 // that slipped into an error message or metadata still never reaches the output.
-import { DefaultLogger, type LogEntry, type LogLevel } from '@temporalio/worker';
+import type { LogMetadata, Logger } from '@temporalio/common';
+import { DefaultLogger, Runtime, type LogEntry, type LogLevel } from '@temporalio/worker';
 
 export type LineWriter = (line: string) => void;
 
@@ -46,4 +47,215 @@ export function createLogger(options: {
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const format = options.format === 'text' ? textLine : jsonLine;
   return new DefaultLogger(options.level, (entry) => write(redact(format(entry))));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Workflow task failures: never silent. A workflow task that fails (the workflow code threw an error that is not a
+// Temporal failure, a non-determinism error after a deploy, or the server refused the task's commands, e.g.
+// BadSearchAttributes) is retried by Temporal indefinitely while the workflow looks "Running". The SDK only says so
+// in a Core WARN line; the worker turns each such line into one ERROR line naming the workflow and the failure type,
+// counts it, and exports the count as a metric.
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * The Core log filter of the worker's runtime: Core's warnings and errors, plus the fields of the span in which a
+ * workflow activation completes (run id, workflow id, task queue), which Core's failure lines then carry.
+ */
+export const WORKER_CORE_LOG_FILTER =
+  'ERROR,temporalio_sdk_core=WARN,temporalio_client=WARN,temporalio_common=WARN,' +
+  'temporalio_sdk_core[complete_workflow_activation]=INFO';
+
+/** The message of the worker's ERROR line for a failed workflow task. */
+export const WORKFLOW_TASK_FAILED_MESSAGE = 'workflow task failed';
+
+/** The metric counting failed workflow tasks (label `failure_type`), served with the runtime's metrics. */
+export const WORKFLOW_TASK_FAILURE_METRIC = 'airops_workflow_task_failures';
+
+/** One failed workflow task, as the worker logs it. */
+export interface WorkflowTaskFailure {
+  workflowId: string | null;
+  runId: string | null;
+  taskQueue: string | null;
+  /**
+   * `NonDeterminismError` and `WorkflowError` (the workflow code threw), named as the SDK's
+   * `temporal_workflow_task_execution_failed{failure_reason}` names them; or the server's reason for refusing the
+   * completed task, e.g. `BadSearchAttributes`; `CompletionFailed` when the server gave none.
+   */
+  failureType: string;
+  /** The thrown error's class for a `WorkflowError`, e.g. `TypeError`; null otherwise. */
+  errorType: string | null;
+  /** The failure's message. */
+  message: string;
+}
+
+/** Counts of failed workflow tasks since the worker started, in total and by failure type. */
+export interface WorkflowTaskFailureCounts {
+  total: number;
+  byType: Record<string, number>;
+}
+
+/** Core's lines for a failed workflow task (forwarded by the runtime with `sdkComponent: 'core'`). */
+const CORE_TASK_FAILED = 'Failing workflow task';
+const CORE_NONDETERMINISM_FAILS_WORKFLOW = 'Failing workflow due to nondeterminism error';
+const CORE_COMPLETION_REJECTED = 'Error while completing workflow activation';
+
+function field(meta: Record<string, unknown>, ...names: string[]): string | null {
+  for (const n of names) {
+    const v = meta[n];
+    if (typeof v === 'string' && v !== '') return v;
+  }
+  return null;
+}
+
+/** The first `message: "…"` of a Rust debug string, unescaped. */
+function quotedMessage(text: string): string | null {
+  const m = /message: "((?:[^"\\]|\\.)*)"/.exec(text);
+  if (!m) return null;
+  return m[1]!.replace(/\\n/g, ' ').replace(/\\(.)/g, '$1');
+}
+
+/** Classifies one of Core's failure lines; null for any other log entry. */
+export function workflowTaskFailureOf(message: string, meta: Record<string, unknown>): WorkflowTaskFailure | null {
+  if (meta.sdkComponent !== 'core') return null;
+  const ids = {
+    workflowId: field(meta, 'workflowId', 'workflow_id'),
+    runId: field(meta, 'runId', 'run_id'),
+    taskQueue: field(meta, 'taskQueue', 'task_queue'),
+  };
+  if (message === CORE_TASK_FAILED || message === CORE_NONDETERMINISM_FAILS_WORKFLOW) {
+    const failure = field(meta, 'failure') ?? '';
+    const text = quotedMessage(failure) ?? failure.slice(0, 300);
+    const nondeterminism =
+      message === CORE_NONDETERMINISM_FAILS_WORKFLOW ||
+      /force_cause: NonDeterministicError|nondetermin|TMPRL1100/i.test(failure);
+    const errorType = nondeterminism
+      ? null
+      : (/\\n\\n([A-Za-z_$][\w$]*): /.exec(failure)?.[1] ??
+        /^([A-Z][\w$]*(?:Error|Exception)): /.exec(text)?.[1] ??
+        null);
+    return {
+      ...ids,
+      failureType: nondeterminism ? 'NonDeterminismError' : 'WorkflowError',
+      errorType,
+      message: text,
+    };
+  }
+  if (message === CORE_COMPLETION_REJECTED) {
+    const error = field(meta, 'error') ?? '';
+    const text = quotedMessage(error) ?? error.slice(0, 300);
+    const cause = /^([A-Z][A-Za-z]+): /.exec(text)?.[1];
+    return { ...ids, failureType: cause ?? 'CompletionFailed', errorType: null, message: text };
+  }
+  return null;
+}
+
+/** Minimal view of a metric meter: the runtime's `metricMeter` fits. */
+interface CounterMeter {
+  createCounter(
+    name: string,
+    unit?: string,
+    description?: string,
+  ): { add(value: number, tags?: Record<string, string>): void };
+}
+
+/**
+ * Watches the runtime's log stream for failed workflow tasks: wraps the logger given to `Runtime.install`, replaces
+ * each of Core's failure lines with one ERROR line (`workflow task failed`, with workflowId, runId, taskQueue,
+ * failureType, errorType, error) and counts them.
+ */
+export class WorkflowTaskFailureWatch {
+  readonly logger: Logger;
+  private readonly counts: WorkflowTaskFailureCounts = { total: 0, byType: {} };
+  private counter: { add(value: number, tags?: Record<string, string>): void } | null = null;
+  private readonly listeners: ((f: WorkflowTaskFailure) => void)[] = [];
+
+  constructor(private readonly downstream: Logger) {
+    const log = (level: LogLevel, message: string, meta?: LogMetadata) => this.log(level, message, meta);
+    this.logger = {
+      log,
+      trace: (m, meta) => log('TRACE', m, meta),
+      debug: (m, meta) => log('DEBUG', m, meta),
+      info: (m, meta) => log('INFO', m, meta),
+      warn: (m, meta) => log('WARN', m, meta),
+      error: (m, meta) => log('ERROR', m, meta),
+    };
+  }
+
+  /** Also counts into the runtime's metrics (`airops_workflow_task_failures{failure_type}`). */
+  attachMeter(meter: CounterMeter): void {
+    this.counter = meter.createCounter(
+      WORKFLOW_TASK_FAILURE_METRIC,
+      '1',
+      'Failed workflow tasks seen by this worker, by failure type (workflow code error, non-determinism, refused by the server)',
+    );
+  }
+
+  /** Calls `listener` for every failed workflow task (tests, alerts). */
+  onFailure(listener: (f: WorkflowTaskFailure) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Failed workflow tasks so far. */
+  failures(): WorkflowTaskFailureCounts {
+    return { total: this.counts.total, byType: { ...this.counts.byType } };
+  }
+
+  private log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    const failure = meta && (level === 'WARN' || level === 'ERROR') ? workflowTaskFailureOf(message, meta) : null;
+    if (failure === null) {
+      this.downstream.log(level, message, meta);
+      return;
+    }
+    this.counts.total++;
+    this.counts.byType[failure.failureType] = (this.counts.byType[failure.failureType] ?? 0) + 1;
+    this.counter?.add(1, { failure_type: failure.failureType });
+    const detail = field(meta!, 'failure', 'error');
+    this.downstream.log('ERROR', WORKFLOW_TASK_FAILED_MESSAGE, {
+      ...meta,
+      failure: undefined,
+      completion: undefined,
+      spanContexts: undefined,
+      workflowId: failure.workflowId,
+      runId: failure.runId,
+      taskQueue: failure.taskQueue,
+      failureType: failure.failureType,
+      ...(failure.errorType ? { errorType: failure.errorType } : {}),
+      error: failure.message.slice(0, 500),
+      failuresSoFar: this.counts.total,
+      coreMessage: message,
+      ...(detail ? { detail: detail.slice(0, 2_000) } : {}),
+    });
+    for (const l of this.listeners) l(failure);
+  }
+}
+
+export interface WorkerRuntimeOptions {
+  /** The process's logger (createLogger): the runtime's, Core's and the workflows' lines go through it. */
+  logger: Logger;
+  /** Prometheus scrape endpoint (host:port) for the runtime's metrics; off when unset. */
+  metricsAddress?: string;
+  /** Signals on which the runtime shuts its workers down (default none). */
+  shutdownSignals?: NodeJS.Signals[];
+}
+
+/**
+ * Installs the Temporal runtime as the worker runs it (worker/main.ts, the demo): Core's logs forwarded to `logger`,
+ * failed workflow tasks logged at ERROR and counted, metrics on `metricsAddress`. Returns the watch with the counts.
+ */
+export function installWorkerRuntime(options: WorkerRuntimeOptions): {
+  runtime: Runtime;
+  taskFailures: WorkflowTaskFailureWatch;
+} {
+  const taskFailures = new WorkflowTaskFailureWatch(options.logger);
+  const runtime = Runtime.install({
+    logger: taskFailures.logger,
+    shutdownSignals: options.shutdownSignals ?? [],
+    telemetryOptions: {
+      // Core (Rust) logs go through the same logger instead of straight to the console.
+      logging: { filter: WORKER_CORE_LOG_FILTER, forward: {} },
+      ...(options.metricsAddress ? { metrics: { prometheus: { bindAddress: options.metricsAddress } } } : {}),
+    },
+  });
+  taskFailures.attachMeter(runtime.metricMeter);
+  return { runtime, taskFailures };
 }

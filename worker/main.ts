@@ -1,9 +1,12 @@
-// `npm run worker`: configuration from the environment → Temporal runtime (JSON logs, opt-in Prometheus metrics) →
-// connection → worker → run until SIGINT/SIGTERM. On a signal the worker stops polling and lets in-flight
-// activities finish (up to SHUTDOWN_GRACE_MS) before it exits 0.
-// Exit codes: 0 stopped cleanly, 1 worker failed, 2 invalid configuration (one line on stderr), 4 Temporal unreachable.
-import { NativeConnection, Runtime } from '@temporalio/worker';
+// `npm run worker`: configuration from the environment → Temporal runtime (JSON logs, failed workflow tasks logged
+// at ERROR and counted, opt-in Prometheus metrics) → connection → search-attribute preflight (registers missing ones
+// where the server allows it) → worker → run until SIGINT/SIGTERM. On a signal the worker stops polling and lets
+// in-flight activities finish (up to SHUTDOWN_GRACE_MS) before it exits 0.
+// Exit codes: 0 stopped cleanly, 1 worker failed, 2 invalid configuration or the namespace's search attributes
+// missing/wrong-typed and not registrable (one line on stderr), 4 Temporal unreachable.
+import { NativeConnection } from '@temporalio/worker';
 import { JsonlFileSink } from '../activities';
+import { isTemporalUnavailable } from '../client/errors';
 import {
   ConfigError,
   DEFAULT_SHUTDOWN_GRACE_MS,
@@ -13,8 +16,11 @@ import {
   type TemporalConnectConfig,
   type WorkerConfig,
 } from './config';
-import { createLogger } from './logging';
+import { createLogger, installWorkerRuntime } from './logging';
+import { SearchAttributePreflightError, preflightSearchAttributes } from './search-attributes';
 import { createTrackerWorker } from './worker';
+
+const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 const SHUTDOWN_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 
@@ -36,14 +42,10 @@ async function main(): Promise<number> {
     format: config.LOG_FORMAT,
     secrets: [config.OLOSTEP_API_KEY, config.OLOSTEP_WEBHOOK_URL, typeof apiKey === 'string' ? apiKey : undefined],
   });
-  Runtime.install({
+  installWorkerRuntime({
     logger,
     shutdownSignals: SHUTDOWN_SIGNALS,
-    telemetryOptions: {
-      // Core (Rust) logs go through the same JSON logger instead of straight to the console.
-      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
-      ...(config.METRICS_ADDRESS ? { metrics: { prometheus: { bindAddress: config.METRICS_ADDRESS } } } : {}),
-    },
+    ...(config.METRICS_ADDRESS ? { metricsAddress: config.METRICS_ADDRESS } : {}),
   });
   try {
     return await runWorker(config, temporal, logger);
@@ -72,6 +74,30 @@ async function runWorker(
     return 4;
   }
   try {
+    try {
+      const preflight = await preflightSearchAttributes(connection, temporal.namespace);
+      if (preflight.registered.length > 0) {
+        logger.info('registered search attributes', {
+          namespace: temporal.namespace,
+          registered: preflight.registered,
+        });
+      } else if (!preflight.verified) {
+        logger.warn('search attributes not checked: the server does not let this worker list them', {
+          namespace: temporal.namespace,
+          reason: preflight.unverifiedReason,
+        });
+      }
+    } catch (err) {
+      if (err instanceof SearchAttributePreflightError) {
+        process.stderr.write(`${err.line}\n`);
+        return 2;
+      }
+      if (isTemporalUnavailable(err)) {
+        logger.error('Temporal unreachable', { address: temporal.address, error: errorMessage(err) });
+        return 4;
+      }
+      throw err;
+    }
     const worker = await createTrackerWorker({
       connection,
       namespace: temporal.namespace,

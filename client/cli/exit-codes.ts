@@ -5,6 +5,7 @@ import { ConfigError } from '../../worker/config';
 import { isOlostepError } from '../../olostep/errors';
 import {
   InvalidListFilterError,
+  MissingSearchAttributesError,
   TrackerNotFoundError,
   TrackerQueryTimeoutError,
   isTemporalUnavailable,
@@ -15,7 +16,10 @@ export const EXIT = {
   ok: 0,
   /** The batch ended `failed` (a phase failed). */
   batchFailed: 1,
-  /** Bad arguments or configuration: missing/unknown option, invalid batch id, bad environment variable. */
+  /**
+   * Bad arguments or configuration: missing/unknown option, invalid batch id, bad environment variable, a namespace
+   * without the tracker's search attributes.
+   */
   usage: 2,
   /** No tracker for that batch (or the AirOps API does not know the batch). */
   notFound: 3,
@@ -34,7 +38,8 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 export const EXIT_CODES_HELP = `Exit codes:
   0    ok; watch/demo/track --watch: the batch completed
   1    the batch failed (a phase failed)
-  2    usage or configuration error (bad option, invalid batch id, bad environment variable)
+  2    usage or configuration error (bad option, invalid batch id, bad environment variable, the namespace lacks
+       the tracker's search attributes)
   3    no tracker for that batch (or the AirOps API does not know it)
   4    Temporal unreachable, or no answer in time (is a worker running?)
   5    tracking ended without a final status (cancelled, terminated, deadline, stall, API refused)
@@ -65,7 +70,12 @@ const NOT_FOUND_TYPES = new Set(['NotFound']);
 export function classifyError(err: unknown): { code: ExitCode; message: string } {
   const message = oneLine(err instanceof Error ? err.message : String(err));
   if (err instanceof CliExit) return { code: err.code, message };
-  if (err instanceof UsageError || err instanceof ConfigError || err instanceof InvalidListFilterError) {
+  if (
+    err instanceof UsageError ||
+    err instanceof ConfigError ||
+    err instanceof InvalidListFilterError ||
+    err instanceof MissingSearchAttributesError
+  ) {
     return { code: EXIT.usage, message };
   }
   if (isOlostepError(err) && err.name === 'InvalidBatchIdError') return { code: EXIT.usage, message };

@@ -1,0 +1,179 @@
+// A failed workflow task never passes unnoticed: the worker's runtime (installWorkerRuntime, as worker/main.ts and
+// the demo install it) turns each of Core's failure lines into one ERROR line `workflow task failed` with the
+// workflow id and the failure type, counts it, and exports airops_workflow_task_failures{failure_type}.
+// Real worker (createTrackerWorker) on a real dev server, two causes:
+//   - workflow code throws a TypeError (not a Temporal failure): the task fails, failureType WorkflowError;
+//   - the unchanged tracker on a namespace without our search attributes: the server refuses each completed task
+//     (BadSearchAttributes), which the SDK's own metric does not count.
+// This file installs its own runtime, so it does not use test/helpers/temporal.ts (which installs a quiet one).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import { devServerExecutable, sdkExecutable } from '../../scripts/temporal-servers';
+import { startSimulator, type SimulatorHandle } from '../../simulator/server';
+import {
+  WORKFLOW_TASK_FAILED_MESSAGE,
+  createLogger,
+  installWorkerRuntime,
+  type WorkflowTaskFailureWatch,
+} from '../../worker/logging';
+import { createTrackerWorker } from '../../worker/worker';
+import { TRACK_WORKFLOW_TYPE, trackerWorkflowId } from '../../workflows/contract';
+
+const KEY = 'sk_test_TASK_FAILURE_WATCH_5c1';
+
+function freePort(): Promise<number> {
+  return new Promise((r, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => r(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+async function eventually<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface LogLine {
+  level: string;
+  msg: string;
+  workflowId?: string;
+  runId?: string;
+  taskQueue?: string;
+  failureType?: string;
+  errorType?: string;
+  error?: string;
+}
+
+describe('workflow task failures (real worker, real dev server)', () => {
+  const lines: LogLine[] = [];
+  const raw: string[] = [];
+  let metricsPort: number;
+  let taskFailures: WorkflowTaskFailureWatch;
+  let env: TestWorkflowEnvironment;
+  let sim: SimulatorHandle;
+  let worker: Worker;
+  let running: Promise<void>;
+  const taskQueue = `task-failures-${process.pid}`;
+
+  before(async () => {
+    metricsPort = await freePort();
+    const logger = createLogger({
+      level: 'INFO',
+      secrets: [KEY],
+      write: (line) => {
+        raw.push(line);
+        lines.push(JSON.parse(line) as LogLine);
+      },
+    });
+    ({ taskFailures } = installWorkerRuntime({ logger, metricsAddress: `127.0.0.1:${metricsPort}` }));
+    // A plain dev server: none of our search attributes.
+    env = await TestWorkflowEnvironment.createLocal({
+      server: { executable: sdkExecutable(devServerExecutable()), ip: '127.0.0.1' },
+    });
+    sim = await startSimulator({ apiKey: KEY, timeScale: 100, seed: `task-failures-${Date.now()}` });
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../fixtures/failing-workflows'),
+      logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
+    });
+    worker = await createTrackerWorker({
+      connection: env.nativeConnection,
+      taskQueue,
+      olostep: { apiKey: KEY, baseUrl: sim.url },
+      workflowBundle: bundle,
+    });
+    running = worker.run();
+  });
+  after(async () => {
+    if (worker?.getState() === 'RUNNING') worker.shutdown();
+    await running;
+    await sim?.close();
+    await env?.teardown();
+  });
+
+  const failuresOf = (workflowId: string) =>
+    lines.filter((l) => l.msg === WORKFLOW_TASK_FAILED_MESSAGE && l.workflowId === workflowId);
+
+  it('workflow code throws a TypeError: ERROR line with the workflow id, WorkflowError/TypeError, counted', async (t) => {
+    const workflowId = `throws-${Date.now()}`;
+    const handle = await env.client.workflow.start('throwsTypeError', { taskQueue, workflowId });
+    const [line] = await eventually(
+      () => (failuresOf(workflowId).length > 0 ? failuresOf(workflowId) : undefined),
+      20_000,
+      'the ERROR line',
+    );
+    assert.equal(line!.level, 'ERROR');
+    assert.equal(line!.runId, handle.firstExecutionRunId);
+    assert.equal(line!.taskQueue, taskQueue);
+    assert.equal(line!.failureType, 'WorkflowError');
+    assert.equal(line!.errorType, 'TypeError');
+    assert.match(line!.error!, /a bug in workflow code/);
+    assert.ok(!raw.some((l) => l.includes('"msg":"Failing workflow task"')), 'the Core WARN became the ERROR line');
+    assert.ok((taskFailures.failures().byType.WorkflowError ?? 0) >= 1);
+    // The workflow stays Running (the task is retried): only the log and the counts tell.
+    assert.equal((await handle.describe()).status.name, 'RUNNING');
+    t.diagnostic(JSON.stringify(line));
+    await handle.terminate('test cleanup');
+  });
+
+  it('the tracker on a namespace without our search attributes: BadSearchAttributes with the tracker id, counted', async (t) => {
+    const batch = sim.createBatch({ items: [{ url: 'https://example.test/a', custom_id: 'a' }] });
+    const workflowId = trackerWorkflowId(batch.id);
+    // Started as a service that skipped the client library's check would (no search attributes at start).
+    const handle = await env.client.workflow.start(TRACK_WORKFLOW_TYPE, {
+      taskQueue,
+      workflowId,
+      args: [batch.id, { minPollIntervalMs: 200, maxPollIntervalMs: 500 }],
+    });
+    const found = await eventually(
+      () => (failuresOf(workflowId).length >= 2 ? failuresOf(workflowId) : undefined),
+      30_000,
+      'two ERROR lines (the refused task and its retry)',
+    );
+    for (const line of found) {
+      assert.equal(line.level, 'ERROR');
+      assert.equal(line.runId, handle.firstExecutionRunId);
+      assert.equal(line.failureType, 'BadSearchAttributes');
+      assert.match(line.error!, /BadSearchAttributes: .*no mapping defined for search attribute AirOps/);
+    }
+    const counts = taskFailures.failures();
+    assert.ok((counts.byType.BadSearchAttributes ?? 0) >= 2, JSON.stringify(counts));
+    assert.equal(
+      counts.total,
+      Object.values(counts.byType).reduce((a, b) => a + b, 0),
+    );
+
+    // The metric to alert on: ours counts both causes; the SDK's counts only the worker-side one.
+    const metrics = await eventually(
+      async () => {
+        const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+        return /airops_workflow_task_failures\{[^}]*failure_type="BadSearchAttributes"/.test(text) ? text : undefined;
+      },
+      10_000,
+      'the failure metric',
+    );
+    const value = (type: string) =>
+      Number(
+        new RegExp(`^airops_workflow_task_failures\\{[^}]*failure_type="${type}"[^}]*\\} (\\d+)`, 'm').exec(
+          metrics,
+        )?.[1] ?? NaN,
+      );
+    assert.ok(value('BadSearchAttributes') >= 2, metrics);
+    assert.ok(value('WorkflowError') >= 1, metrics);
+    assert.match(metrics, /temporal_workflow_task_execution_failed\{[^}]*failure_reason="WorkflowError"/);
+    assert.ok(!raw.some((l) => l.includes(KEY)), 'the API key is never logged');
+    t.diagnostic(`counts ${JSON.stringify(counts)}; ${JSON.stringify(found[0])}`);
+    await handle.terminate('test cleanup');
+  });
+});
