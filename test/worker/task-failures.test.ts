@@ -4,13 +4,14 @@
 // Real worker (createTrackerWorker) on a real dev server, two causes:
 //   - workflow code throws a TypeError (not a Temporal failure): the task fails, failureType WorkflowError;
 //   - the unchanged tracker on a namespace without our search attributes: the server refuses each completed task
-//     (BadSearchAttributes), which the SDK's own metric does not count.
+//     (BadSearchAttributes), which the SDK's own metric does not count;
+//   - a deploy that changes a running workflow without patched(): NonDeterminismError.
 // This file installs its own runtime, so it does not use test/helpers/temporal.ts (which installs a quiet one).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { devServerExecutable, sdkExecutable } from '../../scripts/temporal-servers';
 import { startSimulator, type SimulatorHandle } from '../../simulator/server';
 import {
@@ -65,6 +66,8 @@ describe('workflow task failures (real worker, real dev server)', () => {
   let sim: SimulatorHandle;
   let worker: Worker;
   let running: Promise<void>;
+  let bundle: WorkflowBundleWithSourceMap;
+  const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
   const taskQueue = `task-failures-${process.pid}`;
 
   before(async () => {
@@ -83,9 +86,9 @@ describe('workflow task failures (real worker, real dev server)', () => {
       server: { executable: sdkExecutable(devServerExecutable()), ip: '127.0.0.1' },
     });
     sim = await startSimulator({ apiKey: KEY, timeScale: 100, seed: `task-failures-${Date.now()}` });
-    const bundle = await bundleWorkflowCode({
+    bundle = await bundleWorkflowCode({
       workflowsPath: require.resolve('../fixtures/failing-workflows'),
-      logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
+      logger: quiet,
     });
     worker = await createTrackerWorker({
       connection: env.nativeConnection,
@@ -174,6 +177,49 @@ describe('workflow task failures (real worker, real dev server)', () => {
     assert.match(metrics, /temporal_workflow_task_execution_failed\{[^}]*failure_reason="WorkflowError"/);
     assert.ok(!raw.some((l) => l.includes(KEY)), 'the API key is never logged');
     t.diagnostic(`counts ${JSON.stringify(counts)}; ${JSON.stringify(found[0])}`);
+    await handle.terminate('test cleanup');
+  });
+
+  it('a deploy that changes a running workflow: NonDeterminismError with the workflow id', async (t) => {
+    const q = `${taskQueue}-deploy`;
+    const workflowId = `deploy-${Date.now()}`;
+    // Version 1 starts the workflow (its timer is in history); no cache, so version 2 replays from the start.
+    const v1 = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: q,
+      workflowBundle: bundle,
+      maxCachedWorkflows: 0,
+    });
+    const handle = await env.client.workflow.start('waitsThenCompletes', { taskQueue: q, workflowId });
+    await v1.runUntil(
+      eventually(
+        async () =>
+          ((await handle.fetchHistory()).events ?? []).some((e) => e.timerStartedEventAttributes) || undefined,
+        20_000,
+        'the timer of version 1',
+      ),
+    );
+    const v2 = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: q,
+      workflowBundle: await bundleWorkflowCode({
+        workflowsPath: require.resolve('../fixtures/failing-workflows-changed'),
+        logger: quiet,
+      }),
+    });
+    const [line] = await v2.runUntil(
+      eventually(
+        () => (failuresOf(workflowId).length > 0 ? failuresOf(workflowId) : undefined),
+        30_000,
+        'the ERROR line',
+      ),
+    );
+    assert.equal(line!.level, 'ERROR');
+    assert.equal(line!.runId, handle.firstExecutionRunId);
+    assert.equal(line!.failureType, 'NonDeterminismError');
+    assert.match(line!.error!, /[Nn]ondeterminism/);
+    assert.ok((taskFailures.failures().byType.NonDeterminismError ?? 0) >= 1);
+    t.diagnostic(JSON.stringify({ ...line, detail: undefined }));
     await handle.terminate('test cleanup');
   });
 });
