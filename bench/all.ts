@@ -23,6 +23,7 @@ export const BENCHMARKS: Record<string, string[]> = {
     ...['--trackers', '10000', '--settle', '60', '--window', '60', '--drain-max', '240'],
   ],
   query: ['bench/query.ts'],
+  'query-slow-api': ['bench/query-slow-api.ts'],
   webhooks: ['bench/webhooks.ts'],
   'webhooks-sa-cache-off': ['bench/webhooks.ts', '--sa-cache-refresh', 'off', '--skip-lag'],
 };

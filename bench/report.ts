@@ -40,6 +40,11 @@ const query = readResult<Json>('query');
 const webhooks = readResult<Json>('webhooks');
 const webhooksSaOff = readResult<Json>('webhooks-sa-cache-off');
 const runs = readResult<Record<string, { wallS: number; exitCode: number | null; at: string }>>('runs') ?? {};
+/** Queries and signals behind a slow API: the local-activity status call (before) and the current code. */
+const slowApiRuns: { name: string; r: Json }[] = [
+  { name: 'query-slow-api-before-local-activity', r: readResult<Json>('query-slow-api-before-local-activity') },
+  { name: 'query-slow-api', r: readResult<Json>('query-slow-api') },
+].filter((x) => x.r !== null);
 
 const machine: MachineInfo =
   [efficiency, history, ...scales.map((x) => x.r), query].find((r) => r?.machine?.cpuModel)?.machine ?? machineInfo();
@@ -146,6 +151,17 @@ if (webhooks?.throughput) {
       `${jp.http.ok2xx} of ${jp.http.total} accepted at ${jp.http.offeredPerSec}/s offered, p99 ${jp.http.latency.p99} ms; ` +
         `${t.journal.saturation.http.acceptedPerSec}/s at saturation; forwarded to Temporal at ${jp.deliveredPerSec}/s`,
       met(jp.http.ok2xx === jp.http.total && jp.http.offeredPerSec >= 500 && jp.http.latency.p99 <= 50),
+    ]);
+  }
+}
+{
+  const latest = slowApiRuns[slowApiRuns.length - 1]?.r;
+  if (latest) {
+    const q = latest.slowApi.queries;
+    goals.push([
+      `getProgress while status calls are in flight (API answering in 0–${ms(Math.max(...latest.workload.slowApi.delaysMs))}): p99 < ${latest.goal.queryP99WhileCallOpenMaxMs} ms`,
+      `status call as ${latest.statusCall}: p99 ${ms(q.whileCallOpen.p99)} while its call is open, ${ms(q.all.p99)} over all queries`,
+      met(latest.goal.met),
     ]);
   }
 }
@@ -632,6 +648,151 @@ else {
     );
   }
   if (webhooks.machine?.loadavg) md(`Load average when written: ${webhooks.machine.loadavg.join(', ')}.`, '');
+}
+
+// ---- 6. queries and signals behind a slow API ----
+
+md('## 6. Queries and signals while status calls are in flight (slow API), and what a poll costs', '');
+if (slowApiRuns.length === 0) missing('query-slow-api');
+else {
+  const w = slowApiRuns[slowApiRuns.length - 1]?.r.workload;
+  md(
+    `\`bench/query-slow-api.ts\`: ${w.trackers} trackers on one worker (dev server), each polling every` +
+      ` ${w.pollIntervalMs / 1000} s (fixed interval, so every variant makes the same polls). Another client (its own` +
+      ` connection, the library's \`getAirOpsBatchProgress\`) queries random trackers at ${w.queryRatePerSec}/s, open` +
+      ` loop, and sends \`airopsEvent\` webhook payloads at ${w.signalRatePerSec}/s, each followed by queries of that` +
+      ` tracker until \`getProgress\` shows it (signal → visible). First with the API answering at once (the same-run` +
+      ` baseline), then with every status call answering after a delay spread evenly over` +
+      ` ${w.slowApi.delaysMs.length} values from 0 to ${ms(Math.max(...w.slowApi.delaysMs))} (the worker's status` +
+      ` timeout is ${ms(w.slowApi.statusTimeoutMs)}). "While its call is open": the queried tracker had a status call` +
+      ` in flight when the query was sent (from the simulator's log). Queries may wait ${ms(w.queryTimeoutMs)}; the` +
+      ` client library's default query timeout is 10 s.`,
+    '',
+  );
+  const label = (r: Json) =>
+    `${r.statusCall} (${r.trees.tree.commit}${r.trees.tree.dirty ? ', uncommitted changes' : ''})`;
+  const lrow = (name: string, v: Summary, ...extra: (string | number)[]) => [
+    name,
+    v.n,
+    ms(v.p50),
+    ms(v.p90),
+    ms(v.p99),
+    ms(v.max),
+    ...extra,
+  ];
+  const rows: (string | number)[][] = [];
+  for (const { r } of slowApiRuns) {
+    const errs = (q: Json) =>
+      Object.entries<number>(q.errorsByType)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ') || '0';
+    rows.push(
+      lrow(
+        `${label(r)}: API fast`,
+        r.fastApi.queries.all,
+        r.fastApi.queries.overDefaultTimeout,
+        errs(r.fastApi.queries),
+      ),
+    );
+    rows.push(
+      lrow(
+        `${label(r)}: API slow, all`,
+        r.slowApi.queries.all,
+        r.slowApi.queries.overDefaultTimeout,
+        errs(r.slowApi.queries),
+      ),
+    );
+    rows.push(lrow(`${label(r)}: API slow, while its call is open`, r.slowApi.queries.whileCallOpen, '', ''));
+  }
+  mdTable(['getProgress latency', 'n', 'p50', 'p90', 'p99', 'max', 'over 10 s', 'errors (in the latencies)'], rows);
+  const srows: (string | number)[][] = [];
+  for (const { r } of slowApiRuns) {
+    srows.push(lrow(`${label(r)}: API fast`, r.fastApi.signals.sentToVisibleMs, `${r.fastApi.signals.notVisible}`));
+    srows.push(
+      lrow(`${label(r)}: API slow, all`, r.slowApi.signals.sentToVisibleMs, `${r.slowApi.signals.notVisible}`),
+    );
+    srows.push(
+      lrow(`${label(r)}: API slow, while its call is open`, r.slowApi.signals.sentToVisibleWhileCallOpenMs, ''),
+    );
+  }
+  mdTable(['signal sent → visible in getProgress', 'n', 'p50', 'p90', 'p99', 'max', 'not seen in 60 s'], srows);
+  md(
+    'Slow / fast in the same run (p99): ' +
+      slowApiRuns
+        .map(
+          ({ r }) =>
+            `${r.statusCall}: queries ${x(r.slowVsFast.queryP99)}, signal → visible ${x(r.slowVsFast.signalVisibleP99)}`,
+        )
+        .join('; ') +
+      '. Open status calls during the slow window (p50 over 1-s samples): ' +
+      slowApiRuns.map(({ r }) => `${r.statusCall} ${r.slowApi.calls.openCalls.p50}`).join(', ') +
+      '. History events per status call in the slow window (signals included): ' +
+      slowApiRuns
+        .map(({ r }) => {
+          const t = r.slowApi.cost.history.eventsPerPollByType;
+          return `${r.statusCall} ${r.slowApi.cost.history.eventsPerPoll} (workflow tasks timed out ${t.workflow_task_timed_out ?? 0}, failed ${t.workflow_task_failed ?? 0} per poll)`;
+        })
+        .join(', ') +
+      '. What the worker logged during the query phases (counted): ' +
+      slowApiRuns
+        .map(
+          ({ r }) =>
+            `${r.statusCall}: ${
+              Object.entries<number>(r.workerLog ?? {})
+                .map(([k, v]) => `${k} ${v}`)
+                .join(', ') || 'nothing counted'
+            }`,
+        )
+        .join('; ') +
+      '.',
+    '',
+  );
+  md(
+    '**Per poll, API answering at once** (no queries or signals; history events of every tracker in the window over' +
+      ' the status calls recorded in it; CPU from `/proc/<pid>/stat` over the status calls the simulator answered;' +
+      ' pooled over the rounds, each on fresh trackers and a fresh worker process):',
+    '',
+  );
+  const crow = (name: string, c: Json) => [
+    name,
+    c.statusCallKind,
+    c.rounds,
+    c.polls,
+    c.eventsPerPoll,
+    c.workerCpuMsPerPoll,
+    c.devServerCpuMsPerPoll,
+  ];
+  const crows: (string | number)[][] = [];
+  for (const { name, r } of slowApiRuns) {
+    crows.push(crow(`${name}: ${r.trees.tree.commit}`, r.perPoll.tree));
+    if (r.perPoll.baseline) {
+      crows.push(crow(`${name}: same-run baseline ${r.trees.baseline.commit}`, r.perPoll.baseline));
+      crows.push([
+        `${name}: ratio to its same-run baseline`,
+        '',
+        '',
+        '',
+        x(r.perPollVsBaseline.eventsPerPoll),
+        x(r.perPollVsBaseline.workerCpuMsPerPoll),
+        x(r.perPollVsBaseline.devServerCpuMsPerPoll),
+      ]);
+    }
+  }
+  mdTable(
+    ['run', 'status call', 'rounds', 'polls', 'events / poll', 'worker CPU ms / poll', 'dev server CPU ms / poll'],
+    crows,
+  );
+  for (const { name, r } of slowApiRuns) {
+    const byType = Object.entries<number>(r.costRounds[0]?.cost.history.eventsPerPollByType ?? {})
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    md(
+      `${name} (${r.statusCall}), events per poll by type (first round): ${byType}. Machine CPU during its cost rounds` +
+        ` ${Math.round(r.perPoll.tree.machineCpuPercent)} % of one core (2 cores, anyone's); load average` +
+        ` ${r.machine?.loadavg?.join(', ')} when written.`,
+      '',
+    );
+  }
 }
 
 // ---- bottlenecks ----
