@@ -6,6 +6,7 @@ import { DefaultLogger, Runtime, bundleWorkflowCode, type WorkflowBundleWithSour
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/contract';
 import { WORKFLOWS_PATH, bundleTrackerWorkflows } from '../../worker/worker';
 import { devServerExecutable, sdkExecutable, testServerExecutable } from '../../scripts/temporal-servers';
+import { announceEnv } from './replay-net';
 
 // Worker lifecycle chatter drowns test output; warnings and errors still show. TEST_LOG_LEVEL=INFO for more.
 try {
@@ -19,7 +20,7 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   const exe = testServerExecutable();
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: sdkExecutable(exe) } });
   await registerSearchAttributes(env);
-  return env;
+  return announce(env, 'time-skipping');
 }
 
 const INDEXED_VALUE_TYPE = { KEYWORD: 2, INT: 3, BOOL: 5 } as const; // temporal.api.enums.v1.IndexedValueType
@@ -38,12 +39,14 @@ export interface DevServerEnvOptions {
   namespace?: string;
   /** Extra `temporal server start-dev` arguments, e.g. `--dynamic-config-value key=value`. */
   extraArgs?: string[];
+  /** false: not read by the replay net (the net's own server on another process's database). */
+  replayNet?: false;
 }
 
 /** A dev-server environment (real server, SQLite) with the project's custom search attributes registered. */
 export async function createDevServerEnv(opts: DevServerEnvOptions = {}): Promise<TestWorkflowEnvironment> {
   const exe = devServerExecutable();
-  return TestWorkflowEnvironment.createLocal({
+  const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: sdkExecutable(exe),
       ip: '127.0.0.1',
@@ -54,6 +57,13 @@ export async function createDevServerEnv(opts: DevServerEnvOptions = {}): Promis
       ...(opts.extraArgs ? { extraArgs: opts.extraArgs } : {}),
     },
   });
+  return opts.replayNet === false ? env : announce(env, 'dev-server');
+}
+
+/** Every server started here is announced to the replay net (test/helpers/replay-net.ts), which replays its workflows. */
+function announce(env: TestWorkflowEnvironment, kind: 'dev-server' | 'time-skipping'): TestWorkflowEnvironment {
+  announceEnv(env, kind);
+  return env;
 }
 
 const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
