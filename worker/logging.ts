@@ -1,6 +1,7 @@
 // Structured logs for the worker: one JSON object per line ({time, level, msg, ...meta}), the format log shippers
 // parse without configuration. Every line passes through a redactor holding the process's secrets, so an API key
-// that slipped into an error message or metadata still never reaches the output.
+// that slipped into an error message or metadata still never reaches the output. installWorkerRuntime (below)
+// installs the Temporal runtime with this logger and watches its stream for failed workflow tasks.
 import type { LogMetadata, Logger } from '@temporalio/common';
 import { DefaultLogger, Runtime, type LogEntry, type LogLevel } from '@temporalio/worker';
 
