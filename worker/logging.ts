@@ -3,7 +3,7 @@
 // that slipped into an error message or metadata still never reaches the output. installWorkerRuntime (below)
 // installs the Temporal runtime with this logger and watches its stream for failed workflow tasks.
 import type { LogMetadata, Logger } from '@temporalio/common';
-import { DefaultLogger, Runtime, type LogEntry, type LogLevel } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, type LogEntry, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 
 export type LineWriter = (line: string) => void;
 
@@ -53,9 +53,12 @@ export function createLogger(options: {
 // ---------------------------------------------------------------------------------------------------------------
 // Workflow task failures: never silent. A workflow task that fails (the workflow code threw an error that is not a
 // Temporal failure, a non-determinism error after a deploy, or the server refused the task's commands, e.g.
-// BadSearchAttributes) is retried by Temporal indefinitely while the workflow looks "Running". The SDK only says so
-// in a Core WARN line; the worker turns each such line into one ERROR line naming the workflow and the failure type,
-// counts it, and exports the count as a metric.
+// BadSearchAttributes) is retried by Temporal indefinitely while the workflow looks "Running". The SDK says so in a
+// Core WARN line, and only for the first failed attempt (later attempts of the same task fail without a word), so
+// the worker watches two places: each eviction of a workflow whose activation failed (every attempt: the workflow
+// code threw, or non-determinism), seen by TaskFailureWatchedWorker, and Core's line for a completed task the server
+// refused (BadSearchAttributes, ...). Each failure becomes one ERROR line naming the workflow and the failure type,
+// is counted, and is exported as a metric.
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
@@ -95,6 +98,10 @@ export interface WorkflowTaskFailureCounts {
   byType: Record<string, number>;
 }
 
+/** RemoveFromCache.EvictionReason (coresdk workflow_activation) of an activation that failed. */
+const EVICTED_NONDETERMINISM = 3;
+const EVICTED_LANG_FAIL = 4;
+
 /** Core's lines for a failed workflow task (forwarded by the runtime with `sdkComponent: 'core'`). */
 const CORE_TASK_FAILED = 'Failing workflow task';
 const CORE_NONDETERMINISM_FAILS_WORKFLOW = 'Failing workflow due to nondeterminism error';
@@ -115,6 +122,21 @@ function quotedMessage(text: string): string | null {
   return m[1]!.replace(/\\n/g, ' ').replace(/\\(.)/g, '$1');
 }
 
+/** Failure type, error class and message of a failed activation, from Core's debug rendering of the failure. */
+function classifyActivationFailure(
+  failure: string,
+  nondeterministic: boolean,
+): Pick<WorkflowTaskFailure, 'failureType' | 'errorType' | 'message'> {
+  const text = quotedMessage(failure) ?? failure.slice(0, 300);
+  const nondeterminism = nondeterministic || /force_cause: NonDeterministicError|nondetermin|TMPRL1100/i.test(failure);
+  const errorType = nondeterminism
+    ? null
+    : (/\\n\\n([A-Za-z_$][\w$]*): /.exec(failure)?.[1] ??
+      /^([A-Z][\w$]*(?:Error|Exception)): /.exec(text)?.[1] ??
+      null);
+  return { failureType: nondeterminism ? 'NonDeterminismError' : 'WorkflowError', errorType, message: text };
+}
+
 /** Classifies one of Core's failure lines; null for any other log entry. */
 export function workflowTaskFailureOf(message: string, meta: Record<string, unknown>): WorkflowTaskFailure | null {
   if (meta.sdkComponent !== 'core') return null;
@@ -124,21 +146,9 @@ export function workflowTaskFailureOf(message: string, meta: Record<string, unkn
     taskQueue: field(meta, 'taskQueue', 'task_queue'),
   };
   if (message === CORE_TASK_FAILED || message === CORE_NONDETERMINISM_FAILS_WORKFLOW) {
-    const failure = field(meta, 'failure') ?? '';
-    const text = quotedMessage(failure) ?? failure.slice(0, 300);
-    const nondeterminism =
-      message === CORE_NONDETERMINISM_FAILS_WORKFLOW ||
-      /force_cause: NonDeterministicError|nondetermin|TMPRL1100/i.test(failure);
-    const errorType = nondeterminism
-      ? null
-      : (/\\n\\n([A-Za-z_$][\w$]*): /.exec(failure)?.[1] ??
-        /^([A-Z][\w$]*(?:Error|Exception)): /.exec(text)?.[1] ??
-        null);
     return {
       ...ids,
-      failureType: nondeterminism ? 'NonDeterminismError' : 'WorkflowError',
-      errorType,
-      message: text,
+      ...classifyActivationFailure(field(meta, 'failure') ?? '', message === CORE_NONDETERMINISM_FAILS_WORKFLOW),
     };
   }
   if (message === CORE_COMPLETION_REJECTED) {
@@ -160,15 +170,17 @@ interface CounterMeter {
 }
 
 /**
- * Watches the runtime's log stream for failed workflow tasks: wraps the logger given to `Runtime.install`, replaces
- * each of Core's failure lines with one ERROR line (`workflow task failed`, with workflowId, runId, taskQueue,
- * failureType, errorType, error) and counts them.
+ * Watches for failed workflow tasks: wraps the logger given to `Runtime.install` (Core's line for a task the server
+ * refused) and hears the evictions of TaskFailureWatchedWorker (an activation that failed: every attempt). Each
+ * failure becomes one ERROR line (`workflow task failed`, with workflowId, runId, taskQueue, failureType,
+ * errorType, error) and is counted.
  */
 export class WorkflowTaskFailureWatch {
   readonly logger: Logger;
   private readonly counts: WorkflowTaskFailureCounts = { total: 0, byType: {} };
   private counter: { add(value: number, tags?: Record<string, string>): void } | null = null;
   private readonly listeners: ((f: WorkflowTaskFailure) => void)[] = [];
+  private watchedWorkers = 0;
 
   constructor(private readonly downstream: Logger) {
     const log = (level: LogLevel, message: string, meta?: LogMetadata) => this.log(level, message, meta);
@@ -201,21 +213,56 @@ export class WorkflowTaskFailureWatch {
     return { total: this.counts.total, byType: { ...this.counts.byType } };
   }
 
+  /** A TaskFailureWatchedWorker reports its evictions here: failed activations are counted from them from now on. */
+  workerAttached(): void {
+    this.watchedWorkers++;
+  }
+
+  /** An eviction of a cached workflow; those of a failed activation (code error, non-determinism) are failures. */
+  evicted(
+    workflow: { workflowId?: string; runId?: string; taskQueue?: string } | undefined,
+    runId: string,
+    evict: { reason?: number | null; message?: string | null },
+  ): void {
+    if (evict.reason !== EVICTED_LANG_FAIL && evict.reason !== EVICTED_NONDETERMINISM) return;
+    const message = evict.message ?? '';
+    this.report(
+      {
+        workflowId: workflow?.workflowId ?? null,
+        runId,
+        taskQueue: workflow?.taskQueue ?? null,
+        ...classifyActivationFailure(message, evict.reason === EVICTED_NONDETERMINISM),
+      },
+      {},
+      message,
+    );
+  }
+
   private log(level: LogLevel, message: string, meta?: LogMetadata): void {
     const failure = meta && (level === 'WARN' || level === 'ERROR') ? workflowTaskFailureOf(message, meta) : null;
     if (failure === null) {
       this.downstream.log(level, message, meta);
       return;
     }
+    if (message !== CORE_COMPLETION_REJECTED && this.watchedWorkers > 0) {
+      // A failed activation: the worker's eviction of that workflow already reported it (Core says it for the first
+      // attempt only). Kept, one level down, for whoever debugs the SDK.
+      this.downstream.log('DEBUG', message, meta);
+      return;
+    }
+    this.report(
+      failure,
+      { ...meta, failure: undefined, completion: undefined, spanContexts: undefined, coreMessage: message },
+      field(meta!, 'failure', 'error'),
+    );
+  }
+
+  private report(failure: WorkflowTaskFailure, meta: LogMetadata, detail: string | null): void {
     this.counts.total++;
     this.counts.byType[failure.failureType] = (this.counts.byType[failure.failureType] ?? 0) + 1;
     this.counter?.add(1, { failure_type: failure.failureType });
-    const detail = field(meta!, 'failure', 'error');
     this.downstream.log('ERROR', WORKFLOW_TASK_FAILED_MESSAGE, {
       ...meta,
-      failure: undefined,
-      completion: undefined,
-      spanContexts: undefined,
       workflowId: failure.workflowId,
       runId: failure.runId,
       taskQueue: failure.taskQueue,
@@ -223,10 +270,33 @@ export class WorkflowTaskFailureWatch {
       ...(failure.errorType ? { errorType: failure.errorType } : {}),
       error: failure.message.slice(0, 500),
       failuresSoFar: this.counts.total,
-      coreMessage: message,
       ...(detail ? { detail: detail.slice(0, 2_000) } : {}),
     });
     for (const l of this.listeners) l(failure);
+  }
+}
+
+/** The watch of the installed runtime (installWorkerRuntime); null when the runtime was installed otherwise. */
+let installedWatch: WorkflowTaskFailureWatch | null = null;
+
+/**
+ * The SDK's Worker, telling the installed runtime's WorkflowTaskFailureWatch about every eviction (the only place
+ * where each failed attempt of a workflow task shows, with the workflow's id). createTrackerWorker builds this one.
+ */
+export class TaskFailureWatchedWorker extends Worker {
+  static override async create(options: WorkerOptions): Promise<Worker> {
+    const worker = await super.create(options);
+    installedWatch?.workerAttached();
+    return worker;
+  }
+
+  protected override handleActivation(
+    ...args: Parameters<Worker['handleActivation']>
+  ): ReturnType<Worker['handleActivation']> {
+    const [workflow, { activation }] = args;
+    const evict = installedWatch ? activation.jobs?.find((j) => j.removeFromCache)?.removeFromCache : undefined;
+    if (evict) installedWatch!.evicted(workflow?.logAttributes, activation.runId, evict);
+    return super.handleActivation(...args);
   }
 }
 
@@ -258,5 +328,6 @@ export function installWorkerRuntime(options: WorkerRuntimeOptions): {
     },
   });
   taskFailures.attachMeter(runtime.metricMeter);
+  installedWatch = taskFailures;
   return { runtime, taskFailures };
 }

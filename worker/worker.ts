@@ -3,12 +3,13 @@
 import {
   type BundleOptions,
   type NativeConnection,
-  Worker,
+  type Worker,
   type WorkerOptions,
   type WorkflowBundleWithSourceMap,
   bundleWorkflowCode,
 } from '@temporalio/worker';
 import { createActivities, type ResultsSink } from '../activities';
+import { TaskFailureWatchedWorker } from './logging';
 import { OlostepClient, type OlostepClientOptions } from '../olostep/client';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contract';
 
@@ -67,9 +68,13 @@ export interface TrackerWorkerOptions {
   extra?: Partial<WorkerOptions>;
 }
 
+/**
+ * The tracker's worker. Built as TaskFailureWatchedWorker, so that under installWorkerRuntime every failed workflow
+ * task attempt is logged at ERROR and counted (worker/logging.ts).
+ */
 export async function createTrackerWorker(opts: TrackerWorkerOptions): Promise<Worker> {
   const olostep = new OlostepClient(opts.olostep);
-  return Worker.create({
+  return TaskFailureWatchedWorker.create({
     connection: opts.connection,
     namespace: opts.namespace ?? 'default',
     taskQueue: opts.taskQueue ?? DEFAULT_TASK_QUEUE,

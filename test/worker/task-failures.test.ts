@@ -11,10 +11,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { devServerExecutable, sdkExecutable } from '../../scripts/temporal-servers';
 import { startSimulator, type SimulatorHandle } from '../../simulator/server';
 import {
+  TaskFailureWatchedWorker,
   WORKFLOW_TASK_FAILED_MESSAGE,
   createLogger,
   installWorkerRuntime,
@@ -22,6 +23,10 @@ import {
 } from '../../worker/logging';
 import { createTrackerWorker } from '../../worker/worker';
 import { TRACK_WORKFLOW_TYPE, trackerWorkflowId } from '../../workflows/contract';
+import { replayNet, watchEnv } from '../helpers/replay-net';
+
+const FAILING_WORKFLOWS = require.resolve('../fixtures/failing-workflows');
+replayNet(__filename, { bundles: { throwsTypeError: FAILING_WORKFLOWS, waitsThenCompletes: FAILING_WORKFLOWS } });
 
 const KEY = 'sk_test_TASK_FAILURE_WATCH_5c1';
 
@@ -82,9 +87,11 @@ describe('workflow task failures (real worker, real dev server)', () => {
     });
     ({ taskFailures } = installWorkerRuntime({ logger, metricsAddress: `127.0.0.1:${metricsPort}` }));
     // A plain dev server: none of our search attributes.
-    env = await TestWorkflowEnvironment.createLocal({
-      server: { executable: sdkExecutable(devServerExecutable()), ip: '127.0.0.1' },
-    });
+    env = watchEnv(
+      await TestWorkflowEnvironment.createLocal({
+        server: { executable: sdkExecutable(devServerExecutable()), ip: '127.0.0.1' },
+      }),
+    );
     sim = await startSimulator({ apiKey: KEY, timeScale: 100, seed: `task-failures-${Date.now()}` });
     bundle = await bundleWorkflowCode({
       workflowsPath: require.resolve('../fixtures/failing-workflows'),
@@ -108,14 +115,17 @@ describe('workflow task failures (real worker, real dev server)', () => {
   const failuresOf = (workflowId: string) =>
     lines.filter((l) => l.msg === WORKFLOW_TASK_FAILED_MESSAGE && l.workflowId === workflowId);
 
-  it('workflow code throws a TypeError: ERROR line with the workflow id, WorkflowError/TypeError, counted', async (t) => {
+  it('workflow code throws a TypeError: an ERROR line per attempt with the workflow id, WorkflowError/TypeError', async (t) => {
     const workflowId = `throws-${Date.now()}`;
     const handle = await env.client.workflow.start('throwsTypeError', { taskQueue, workflowId });
-    const [line] = await eventually(
-      () => (failuresOf(workflowId).length > 0 ? failuresOf(workflowId) : undefined),
+    // Attempt 1 is reported to the server, which retries at once; attempt 2 fails the same way and the SDK drops it
+    // without a word (its task then times out): both are ERROR lines here.
+    const found = await eventually(
+      () => (failuresOf(workflowId).length >= 2 ? failuresOf(workflowId) : undefined),
       20_000,
-      'the ERROR line',
+      'an ERROR line for each of the first two attempts',
     );
+    const line = found[0];
     assert.equal(line!.level, 'ERROR');
     assert.equal(line!.runId, handle.firstExecutionRunId);
     assert.equal(line!.taskQueue, taskQueue);
@@ -123,7 +133,11 @@ describe('workflow task failures (real worker, real dev server)', () => {
     assert.equal(line!.errorType, 'TypeError');
     assert.match(line!.error!, /a bug in workflow code/);
     assert.ok(!raw.some((l) => l.includes('"msg":"Failing workflow task"')), 'the Core WARN became the ERROR line');
-    assert.ok((taskFailures.failures().byType.WorkflowError ?? 0) >= 1);
+    assert.deepEqual(
+      found.map((l) => [l.level, l.runId, l.failureType, l.errorType]),
+      found.map(() => ['ERROR', handle.firstExecutionRunId, 'WorkflowError', 'TypeError']),
+    );
+    assert.ok((taskFailures.failures().byType.WorkflowError ?? 0) >= 2);
     // The workflow stays Running (the task is retried): only the log and the counts tell.
     assert.equal((await handle.describe()).status.name, 'RUNNING');
     t.diagnostic(JSON.stringify(line));
@@ -184,7 +198,7 @@ describe('workflow task failures (real worker, real dev server)', () => {
     const q = `${taskQueue}-deploy`;
     const workflowId = `deploy-${Date.now()}`;
     // Version 1 starts the workflow (its timer is in history); no cache, so version 2 replays from the start.
-    const v1 = await Worker.create({
+    const v1 = await TaskFailureWatchedWorker.create({
       connection: env.nativeConnection,
       taskQueue: q,
       workflowBundle: bundle,
@@ -199,7 +213,7 @@ describe('workflow task failures (real worker, real dev server)', () => {
         'the timer of version 1',
       ),
     );
-    const v2 = await Worker.create({
+    const v2 = await TaskFailureWatchedWorker.create({
       connection: env.nativeConnection,
       taskQueue: q,
       workflowBundle: await bundleWorkflowCode({
