@@ -35,8 +35,6 @@ export const WorkerConfig = z.object({
    */
   OLOSTEP_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   MAX_CONCURRENT_ACTIVITIES: optionalInt(1),
-  /** Status calls in flight at once (the tracker's status call is a local activity). */
-  MAX_CONCURRENT_LOCAL_ACTIVITIES: optionalInt(1),
   MAX_CONCURRENT_WORKFLOW_TASKS: optionalInt(2),
   MAX_CACHED_WORKFLOWS: optionalInt(0),
   /** How long a stopping worker lets in-flight activities finish (status calls take ≤ 45 s). Default 45 s. */
@@ -137,7 +135,6 @@ export function describeWorkerConfig(config: WorkerConfig, temporal: TemporalCon
     olostepApiKey: 'set',
     olostepWebhookUrl: config.OLOSTEP_WEBHOOK_URL === undefined ? 'unset' : 'set',
     maxConcurrentActivities: config.MAX_CONCURRENT_ACTIVITIES ?? 'sdk default',
-    maxConcurrentLocalActivities: config.MAX_CONCURRENT_LOCAL_ACTIVITIES ?? 'sdk default',
     maxConcurrentWorkflowTasks: config.MAX_CONCURRENT_WORKFLOW_TASKS ?? 'sdk default',
     maxCachedWorkflows: config.MAX_CACHED_WORKFLOWS ?? 'sdk default',
     shutdownGraceMs: config.SHUTDOWN_GRACE_MS ?? DEFAULT_SHUTDOWN_GRACE_MS,

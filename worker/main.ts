@@ -110,7 +110,6 @@ async function runWorker(
       ...(config.RESULTS_DIR ? { resultsSink: new JsonlFileSink({ dir: config.RESULTS_DIR }) } : {}),
       ...(config.OLOSTEP_WEBHOOK_URL ? { webhookUrl: config.OLOSTEP_WEBHOOK_URL } : {}),
       maxConcurrentActivityTaskExecutions: config.MAX_CONCURRENT_ACTIVITIES,
-      maxConcurrentLocalActivityExecutions: config.MAX_CONCURRENT_LOCAL_ACTIVITIES,
       maxConcurrentWorkflowTaskExecutions: config.MAX_CONCURRENT_WORKFLOW_TASKS,
       maxCachedWorkflows: config.MAX_CACHED_WORKFLOWS,
       extra: { shutdownGraceTime: graceMs },

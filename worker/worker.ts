@@ -59,9 +59,8 @@ export interface TrackerWorkerOptions {
   webhookUrl?: string;
   /** Pre-bundled workflow code (`bundleTrackerWorkflows()`; tests bundle once per file); default: bundle at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Activities in flight at once: status calls, and the create and items calls of runAirOpsBatch. */
   maxConcurrentActivityTaskExecutions?: number;
-  /** Status calls in flight at once: the tracker's status call is a local activity. */
-  maxConcurrentLocalActivityExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
   maxCachedWorkflows?: number;
   /** Extra Worker options (e.g. shutdownGraceTime, identity). */
@@ -88,9 +87,6 @@ export async function createTrackerWorker(opts: TrackerWorkerOptions): Promise<W
       : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: [...SHARED_WORKFLOW_MODULES] } }),
     ...(opts.maxConcurrentActivityTaskExecutions !== undefined
       ? { maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions }
-      : {}),
-    ...(opts.maxConcurrentLocalActivityExecutions !== undefined
-      ? { maxConcurrentLocalActivityExecutions: opts.maxConcurrentLocalActivityExecutions }
       : {}),
     ...(opts.maxConcurrentWorkflowTaskExecutions !== undefined
       ? { maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions }

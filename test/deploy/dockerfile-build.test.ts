@@ -28,6 +28,9 @@ import {
   stopProcess,
   type Child,
 } from './helpers';
+import { replayNet } from '../helpers/replay-net';
+
+replayNet(__filename);
 
 const KEY = 'sk_test_IMAGE_WORKER_5e1f0c';
 const SECRET = 'image-webhook-secret-0123456789abcdef';
@@ -35,9 +38,9 @@ const MB = 1024 * 1024;
 /** The worker metrics README "Production deployment" names (those that exist before any failure of their own). */
 const WATCHED_METRICS = [
   'temporal_workflow_task_schedule_to_start_latency_bucket',
-  'temporal_local_activity_execution_failed',
-  'temporal_local_activity_execution_latency_bucket',
-  'temporal_local_activity_succeed_endtoend_latency_bucket',
+  'temporal_activity_execution_failed',
+  'temporal_activity_execution_latency_bucket',
+  'temporal_activity_schedule_to_start_latency_bucket',
   'temporal_worker_task_slots_available',
   'temporal_num_pollers',
   'temporal_sticky_cache_size',
@@ -190,7 +193,7 @@ describe('the Dockerfile, built outside Docker, and its image run against the de
     for (const name of WATCHED_METRICS) assert.match(metrics, new RegExp(`^${name}[{ ]`, 'm'), name);
     assert.match(
       metrics,
-      /^temporal_local_activity_execution_failed\{[^}]*activity_type="fetchAirOpsBatchStatus"[^}]*\} 1$/m,
+      /^temporal_activity_execution_failed\{[^}]*activity_type="fetchAirOpsBatchStatus"[^}]*\} 1$/m,
     );
 
     // The HEALTHCHECK as Docker runs it: no arguments, METRICS_ADDRESS from the environment.

@@ -30,7 +30,6 @@ describe('worker configuration', () => {
       OLOSTEP_BASE_URL: 'http://127.0.0.1:8787',
       TASK_QUEUE: 'q1',
       MAX_CONCURRENT_ACTIVITIES: '20',
-      MAX_CONCURRENT_LOCAL_ACTIVITIES: '50',
       MAX_CONCURRENT_WORKFLOW_TASKS: '4',
       MAX_CACHED_WORKFLOWS: '0',
       SHUTDOWN_GRACE_MS: '1000',
@@ -40,14 +39,8 @@ describe('worker configuration', () => {
       RESULTS_DIR: '/data/results',
     });
     assert.deepEqual(
-      [
-        c.MAX_CONCURRENT_ACTIVITIES,
-        c.MAX_CONCURRENT_LOCAL_ACTIVITIES,
-        c.MAX_CONCURRENT_WORKFLOW_TASKS,
-        c.MAX_CACHED_WORKFLOWS,
-        c.SHUTDOWN_GRACE_MS,
-      ],
-      [20, 50, 4, 0, 1000],
+      [c.MAX_CONCURRENT_ACTIVITIES, c.MAX_CONCURRENT_WORKFLOW_TASKS, c.MAX_CACHED_WORKFLOWS, c.SHUTDOWN_GRACE_MS],
+      [20, 4, 0, 1000],
     );
     assert.equal(c.LOG_LEVEL, 'DEBUG');
     assert.equal(c.METRICS_ADDRESS, '0.0.0.0:9464');
