@@ -115,6 +115,13 @@ function replayNetSummary() {
     if (f.replay) console.log(`            replay it: ${f.replay}`);
   }
   for (const u of unwired) console.log(`replay net: ${u} ran workflows without replayNet(__filename): wire it`);
+  if (process.env.REPLAY_NET_VERBOSE) {
+    for (const s of suites) {
+      const time = `collect ${(s.collectMs / 1000).toFixed(1)} s, replay ${(s.replayMs / 1000).toFixed(1)} s`;
+      console.log(`replay net: ${s.suite}: ${s.replayed} histories from ${s.sources} servers (${time})`);
+      for (const [test, n] of Object.entries(s.byTest)) console.log(`replay net:     ${n} ${test}`);
+    }
+  }
   const other = failures.length - nondeterministic;
   console.log(
     `replay net: ${replayed} histories replayed from ${suites.length} suites in ${seconds} s, ${nondeterministic} nondeterministic` +

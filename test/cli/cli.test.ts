@@ -10,6 +10,9 @@ import { getAirOpsBatchProgress, waitForAirOpsBatch } from '../../client/progres
 import { listAirOpsBatches } from '../../client/list';
 import { runCli } from '../../client/cli/main';
 import { BAD_IDS, QUICK, SLOW, eventually, startStack, type Stack } from '../client/stack';
+import { replayNet } from '../helpers/replay-net';
+
+replayNet(__filename);
 
 const ROOT = resolve(__dirname, '..', '..');
 const ENTRY = join(ROOT, 'client', 'cli', 'main.ts');

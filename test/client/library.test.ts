@@ -25,6 +25,9 @@ import {
 } from '../../index';
 import { devServerExecutable } from '../../scripts/temporal-servers';
 import { BAD_IDS, FAST_POLLS, QUICK, SLOW, eventually, startStack, type Stack } from './stack';
+import { replayNet } from '../helpers/replay-net';
+
+replayNet(__filename);
 
 const execFileAsync = promisify(execFile);
 

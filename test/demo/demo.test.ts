@@ -10,6 +10,9 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startSimulator } from '../../simulator/server';
+import { replayNet, watchDatabase } from '../helpers/replay-net';
+
+replayNet(__filename);
 
 const ROOT = resolve(__dirname, '..', '..');
 const ENTRY = join(ROOT, 'client', 'cli', 'main.ts');
@@ -67,6 +70,7 @@ interface DemoRun {
 
 function startDemo(args: string[], env: NodeJS.ProcessEnv = {}): DemoRun {
   const started = Date.now();
+  if (args.includes('--db')) watchDatabase(args[args.indexOf('--db') + 1]!); // the replay net reads it after the test
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'demo', ...args], {
     cwd: ROOT,
     env: { ...process.env, CI: '1', OLOSTEP_API_KEY: '', TEMPORAL_ADDRESS: '', ...env },

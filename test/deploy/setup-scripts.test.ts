@@ -20,6 +20,9 @@ import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/contract';
 import { createDevServerEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 import { TEST_API_KEY, assertOutcomeMatchesTruth, urls } from '../helpers/tracker';
 import { ROOT } from './helpers';
+import { replayNet } from '../helpers/replay-net';
+
+replayNet(__filename);
 
 const REGISTER = join(ROOT, 'deploy', 'temporal', 'register-search-attributes.sh');
 const SCHEMA = join(ROOT, 'deploy', 'temporal', 'setup-schema.sh');

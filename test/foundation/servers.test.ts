@@ -5,11 +5,13 @@ import { spawnSync } from 'node:child_process';
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDevServerEnv, createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { replayNet } from '../helpers/replay-net';
 import { searchAttributes } from '../../workflows/contract';
 import { ServerNotProvisionedError, devServerExecutable, testServerExecutable } from '../../scripts/temporal-servers';
 import type { sleepDays, tagBatch } from '../fixtures/smoke-workflows';
 
 const smokeWorkflows = require.resolve('../fixtures/smoke-workflows');
+replayNet(__filename, { bundles: { sleepDays: smokeWorkflows, tagBatch: smokeWorkflows } });
 
 describe('provisioned executables', () => {
   it('resolves both servers from the provisioned cache, not the SDK download', () => {

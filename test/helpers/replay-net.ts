@@ -2,23 +2,29 @@
 // the current workflow code, so a change that breaks determinism fails the suite that exercised it (not only the
 // handful of committed histories in test/histories).
 //
-// Wiring (one line, at the top of a test file or of its top-level describe):
+// Wiring (one line, at the top of a test file or inside its top-level describe):
 //   replayNet(__filename);                                              // tracker workflows only
 //   replayNet(__filename, { bundles: { sleepDays: smokeWorkflows } }); // + a fixture's workflow types
-// Every server the suite starts through test/helpers/temporal.ts (createDevServerEnv, createTimeSkippingEnv, and
-// so the client/CLI/UI stack) is read before its teardown: the namespace's executions are listed through visibility
-// (dev server: ListWorkflowExecutions in every namespace; Java test server: ListOpen/ListClosed, the list it
-// implements), so workflows started by subprocesses (CLI, worker and receiver processes), children and every run of
-// a continue-as-new chain are included. Servers started elsewhere: `collectWorkflows(client)` while one is up,
-// `watchDatabase(file)` for a SQLite file another process's dev server writes (opened after the test).
-// Each workflow is attributed to the test that started it (the start time of its chain's first run, or of its
-// parent's, inside a test's [beforeEach, afterEach] window, on that server's clock) and replayed with the bundle of
-// its type: the tracker's bundle, unless the suite names a fixture module for the type. Nondeterminism, any other
-// replay error and any server that could not be read fail the suite; the history is saved as
-// test/histories/nondeterministic/<suite>--<test>--<workflowId>--<run>.json (replay: `npx tsx
-// test/helpers/replay-net.ts <file> [--workflows <module>]`). Exclusions are explicit, with a reason, and counted.
-// With REPLAY_NET_DIR set (scripts/run-tests.mjs), each suite writes its totals there for the run's summary line.
-// Without a wired net (benchmarks, scripts) nothing here runs.
+//   replayNet(__filename, { exclude: [{ workflowType: 'x', reason: '…' }] }); // never silently: counted, listed
+// Every server the suite starts through test/helpers/temporal.ts (createDevServerEnv, createTimeSkippingEnv, so also
+// the client/CLI/UI stack) is read before its teardown, or at the suite's end if still up: its executions are listed
+// through visibility (dev server: ListWorkflowExecutions in every namespace; Java test server: ListOpen/ListClosed,
+// the lists it implements), so workflows started by subprocesses (CLI, worker and receiver processes), children and
+// every run of a continue-as-new chain are included, closed or running (a running one replays up to its last
+// completed workflow task). Servers started elsewhere: `watchEnv(env)` for a TestWorkflowEnvironment made directly,
+// `collectWorkflows(client)` while another server is up, `watchDatabase(file)` for the SQLite file a dev server of
+// another process writes (opened with a dev server after the current test).
+// Each workflow is attributed to the test that started it: the start time of its chain's first run (or its parent's)
+// inside a test's [beforeEach, afterEach] window, on that server's clock (the time-skipping server's own). It is
+// replayed with the bundle of its type: the tracker's (workflowBundle(WORKFLOWS_PATH), once per process), unless the
+// suite names a fixture module for the type. Nondeterminism, any other replay error and a server or history that
+// could not be read fail the suite; a history that failed replay is saved as
+// test/histories/nondeterministic/<suite>--<test>--<workflowId>--<run>.json (git-ignored; REPLAY_NET_SAVE_DIR moves
+// it), and the failure prints the command that replays it: npx tsx test/helpers/replay-net.ts <file> [--workflows
+// <module>] [--workflow-id <id>].
+// Under scripts/run-tests.mjs (REPLAY_NET_DIR set) each suite writes its totals there for the run's summary line, and
+// a test file that starts a server through the helpers without wiring the net is reported (and fails the run).
+// Without a wired net (benchmarks, scripts) nothing here runs. REPLAY_NET=off turns it off, to measure its cost.
 import { after, afterEach, beforeEach } from 'node:test';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
@@ -231,19 +237,23 @@ class Net {
     const source: Source = { label: `dev server on ${file}`, timeSkipping: false, createdIn: test, state: 'collected' };
     this.sources.push(source);
     let env: TestWorkflowEnvironment | null = null;
+    const t0 = Date.now();
+    let listed = 0;
     try {
       const { createDevServerEnv } = await temporalHelpers();
       env = await createDevServerEnv({ dbFilename: file, replayNet: false });
-      await this.collect(source, env.connection);
+      listed = await this.collect(source, env.connection);
     } catch (err) {
       this.fail({ kind: 'collect-error', test: test ?? '(unknown test)', source: source.label, message: msg(err) });
     } finally {
       await env?.teardown();
+      // the server's start and stop are the net's cost too (collect() counted its own part)
+      this.result.collectMs += Date.now() - t0 - listed;
     }
   }
 
-  /** Lists every execution on the server (all namespaces) and fetches its history. */
-  private async collect(source: Source, connection: ConnectionLike, onlyNamespace?: string): Promise<void> {
+  /** Lists every execution on the server (all namespaces) and fetches its history; returns the ms it took. */
+  private async collect(source: Source, connection: ConnectionLike, onlyNamespace?: string): Promise<number> {
     const t0 = Date.now();
     this.result.sources++;
     try {
@@ -303,10 +313,11 @@ class Net {
         source: source.label,
         message: `could not list the server's workflows: ${msg(err)}`,
       });
-    } finally {
-      this.result.collectMs += Date.now() - t0;
-      debug(`collected ${source.label} in ${Date.now() - t0} ms (${this.pending.length} pending)`);
     }
+    const ms = Date.now() - t0;
+    this.result.collectMs += ms;
+    debug(`collected ${source.label} in ${ms} ms (${this.pending.length} pending)`);
+    return ms;
   }
 
   // ── replay ───────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -413,7 +424,9 @@ class Net {
 
   private save(c: Collected): string {
     mkdirSync(NONDETERMINISTIC_DIR, { recursive: true });
-    const name = [basename(this.suiteFile).replace(/\.test\.ts$/, ''), c.test, c.workflowId, c.runId.slice(0, 8)]
+    // The test's own name (not its describe path), unless the workflow came from a hook.
+    const test = c.test.startsWith('(') ? c.test : (c.test.split(' > ').pop() ?? c.test);
+    const name = [basename(this.suiteFile).replace(/\.test\.ts$/, ''), test, c.workflowId, c.runId.slice(0, 8)]
       .map(slug)
       .join('--');
     const path = join(NONDETERMINISTIC_DIR, `${name}.json`);

@@ -10,6 +10,9 @@ import { trackAirOpsBatch } from '../../client/track';
 import { getProgress } from '../../workflows/contract';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 import { TEST_API_KEY, assertOutcomeMatchesTruth, urls } from '../helpers/tracker';
+import { replayNet } from '../helpers/replay-net';
+
+replayNet(__filename);
 
 const ROOT = join(__dirname, '..', '..');
 

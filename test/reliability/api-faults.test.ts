@@ -5,6 +5,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeApiFaultReport, runApiFaultScenario } from './api-faults';
+import { replayNet } from '../helpers/replay-net';
+
+replayNet(__filename);
 
 describe('reliability: API faults at once (dev server, worker process, simulator global faults)', () => {
   it('40 batches finish, no workflow fails, poll statistics count the injected faults by type', async (t) => {

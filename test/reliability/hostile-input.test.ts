@@ -5,6 +5,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeHostileInputReport, runHostileInputScenario } from './hostile-input';
+import { replayNet } from '../helpers/replay-net';
+
+replayNet(__filename);
 
 describe('reliability: hostile input (library, CLI, API answers, webhook receiver)', () => {
   it('refused before anything starts, typed API failures, 1,000 fuzzed deliveries signal nothing', async (t) => {

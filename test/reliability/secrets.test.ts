@@ -4,6 +4,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeSecretsReport, runSecretsScenario } from './secrets';
+import { replayNet } from '../helpers/replay-net';
+
+replayNet(__filename);
 
 describe('reliability: secrets never leave the processes that hold them', () => {
   it('the API key and the webhook secret appear in no history, log line, error or query result', async (t) => {

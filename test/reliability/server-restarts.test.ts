@@ -5,6 +5,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeServerRestartReport, runServerRestartScenario } from './server-restarts';
+import { replayNet } from '../helpers/replay-net';
+
+replayNet(__filename);
 
 describe('reliability: dev server stopped and restarted mid-run (persisted SQLite, same port)', () => {
   it('40 batches all finish with ground-truth state across a clean stop and a crash of the server', async (t) => {

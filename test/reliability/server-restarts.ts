@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startSimulator } from '../../simulator/server';
 import { uniqueTaskQueue } from '../helpers/temporal';
+import { collectWorkflows } from '../helpers/replay-net';
 import { DevServerProcess, OutputLog, freePort, sleep, startWorkerProcess, stopProcess } from './processes';
 import {
   FAST_TRACK,
@@ -175,6 +176,8 @@ export async function runServerRestartScenario(opts: ServerRestartOptions): Prom
     stopping = true;
     const w: ChildProcess | null = worker;
     if (w !== null) await stopProcess(w, 'SIGKILL');
+    // The replay net (when a test wired it) reads every workflow before the server and its SQLite file go.
+    if (server.running) await collectWorkflows(client, 'dev server (stopped and restarted)');
     await connection.close().catch(() => undefined);
     await server.stop('SIGTERM');
     await sim.close();

@@ -5,6 +5,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeWorkerCrashReport, runWorkerCrashScenario } from './worker-crashes';
+import { replayNet } from '../helpers/replay-net';
+
+replayNet(__filename);
 
 const API_KEY = 'sk_rel_crash_3b7e1f0a9c5d42e8';
 

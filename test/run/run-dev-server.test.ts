@@ -27,6 +27,9 @@ import type { runAirOpsBatch } from '../../workflows/run-airops-batch';
 import type { trackAirOpsBatch } from '../../workflows/track-airops-batch';
 import { createDevServerEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 import { TEST_API_KEY, chainStats, historyStats, mixedUrls, readJsonl, runActivities, tempResultsDir } from './helpers';
+import { replayNet } from '../helpers/replay-net';
+
+replayNet(__filename);
 
 const TIME_SCALE = 2_000;
 /** Polls scaled to the simulator's speed (the tracker's defaults are for real batches). */

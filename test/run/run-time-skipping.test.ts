@@ -34,6 +34,9 @@ import {
   runActivities,
   tempResultsDir,
 } from './helpers';
+import { replayNet } from '../helpers/replay-net';
+
+replayNet(__filename);
 
 describe('runAirOpsBatch (time-skipping server)', () => {
   let env: TestWorkflowEnvironment;

@@ -10,6 +10,9 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { getAirOpsBatchProgress } from '../../client/progress';
 import { SLOW, eventually, startStack, type Stack } from '../client/stack';
+import { replayNet } from '../helpers/replay-net';
+
+replayNet(__filename);
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = resolve(__dirname, '..', '..', '.scratch', 'ui');

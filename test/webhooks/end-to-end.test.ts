@@ -15,6 +15,9 @@ import { createWebhookReceiver, webhookUrlFor, type SignaledEvent, type WebhookR
 import { createDevServerEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 import { TEST_API_KEY, urls } from '../helpers/tracker';
 import { SECRET, post } from './helpers';
+import { replayNet } from '../helpers/replay-net';
+
+replayNet(__filename);
 
 /** 400×: the reference lifecycle (300 s + 2 s + 3 s + 1,295 s) takes 4 s of wall time. */
 const TIME_SCALE = 400;

@@ -9,6 +9,9 @@ import { createWebhookReceiver, webhookUrlFor, type WebhookReceiver } from '../.
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 import { runReceiverFuzz } from './fuzz-cases';
 import { SECRET, captureLog, freshBatchId, payloadFor, post } from './helpers';
+import { replayNet } from '../helpers/replay-net';
+
+replayNet(__filename);
 
 const REQUESTS = 1_200;
 const CONCURRENCY = 8;

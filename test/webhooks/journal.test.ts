@@ -16,6 +16,9 @@ import { createWebhookReceiver, webhookUrlFor, type SignaledEvent, type WebhookR
 import { trackerWorkflowId } from '../../workflows/contract';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 import { SECRET, captureLog, closedPort, freshBatchId, payloadFor, post, trackerExists } from './helpers';
+import { replayNet } from '../helpers/replay-net';
+
+replayNet(__filename);
 
 const ROOT = join(__dirname, '..', '..');
 const dirs: string[] = [];

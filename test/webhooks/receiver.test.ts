@@ -27,6 +27,9 @@ import {
   postChunked,
   trackerExists,
 } from './helpers';
+import { replayNet } from '../helpers/replay-net';
+
+replayNet(__filename);
 
 const WRONG = 'whsec_wrong_00000000000000000000';
 

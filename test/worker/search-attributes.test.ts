@@ -27,6 +27,9 @@ import {
 } from '../../worker/search-attributes';
 import { searchAttributes } from '../../workflows/contract';
 import { startRefusingProxy } from './refusing-proxy';
+import { replayNet, watchEnv } from '../helpers/replay-net';
+
+replayNet(__filename);
 
 const ROOT = resolve(__dirname, '..', '..');
 const WORKER_MAIN = join(ROOT, 'worker', 'main.ts');
@@ -40,14 +43,17 @@ const FULL_COMMAND =
   '--name AirOpsStalled --type Bool';
 
 /** A plain dev server: only the search attributes given here (none by default), in memory. */
-function plainDevServer(searchAttrs: { name: string; type: SearchAttributeType }[] = []) {
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: sdkExecutable(devServerExecutable()),
-      ip: '127.0.0.1',
-      ...(searchAttrs.length > 0 ? { searchAttributes: searchAttrs } : {}),
-    },
-  });
+async function plainDevServer(searchAttrs: { name: string; type: SearchAttributeType }[] = []) {
+  // watchEnv: the replay net reads its workflows before teardown
+  return watchEnv(
+    await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: sdkExecutable(devServerExecutable()),
+        ip: '127.0.0.1',
+        ...(searchAttrs.length > 0 ? { searchAttributes: searchAttrs } : {}),
+      },
+    }),
+  );
 }
 
 interface Proc {
