@@ -123,11 +123,13 @@ function replayNetSummary() {
     }
   }
   const other = failures.length - nondeterministic;
-  console.log(
-    `replay net: ${replayed} histories replayed from ${suites.length} suites in ${seconds} s, ${nondeterministic} nondeterministic` +
-      (other ? `, ${other} other failures` : '') +
-      (excluded.length ? `, ${excluded.length} excluded` : '') +
-      (unwired.length ? `, ${unwired.length} suites not wired` : ''),
-  );
+  if (process.env.REPLAY_NET === 'off') console.log('replay net: off (REPLAY_NET=off)');
+  else
+    console.log(
+      `replay net: ${replayed} histories replayed from ${suites.length} suites in ${seconds} s, ${nondeterministic} nondeterministic` +
+        (other ? `, ${other} other failures` : '') +
+        (excluded.length ? `, ${excluded.length} excluded` : '') +
+        (unwired.length ? `, ${unwired.length} suites not wired` : ''),
+    );
   return { failed: failures.length > 0 || unwired.length > 0 };
 }

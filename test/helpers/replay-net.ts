@@ -426,7 +426,7 @@ class Net {
     mkdirSync(NONDETERMINISTIC_DIR, { recursive: true });
     // The test's own name (not its describe path), unless the workflow came from a hook.
     const test = c.test.startsWith('(') ? c.test : (c.test.split(' > ').pop() ?? c.test);
-    const name = [basename(this.suiteFile).replace(/\.test\.ts$/, ''), test, c.workflowId, c.runId.slice(0, 8)]
+    const name = [basename(this.suiteFile).replace(/(\.test)?\.ts$/, ''), test, c.workflowId, c.runId.slice(0, 8)]
       .map(slug)
       .join('--');
     const path = join(NONDETERMINISTIC_DIR, `${name}.json`);
