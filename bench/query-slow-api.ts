@@ -2,7 +2,7 @@
 //   npm run bench:query-slow-api [-- --tree DIR] [--baseline-tree DIR] [--out NAME] [--trackers 100]
 //        [--interval-s 5] [--cost-window 45] [--cost-rounds 2] [--fast-window 40] [--slow-warmup 30] [--slow-window 120]
 //        [--query-rate 20] [--signal-rate 2] [--query-timeout-ms 40000] [--max-delay-ms <status timeout − 2 s>]
-//        [--delay-steps 15]
+//        [--delay-steps 15] [--wft N (the worker's maxConcurrentWorkflowTaskExecutions; default the SDK's)]
 //
 // --tree: the checkout whose worker and workflow code is measured (default: this one). Its own
 // bench/lib/fleet-worker.ts runs the worker (bench/lib/tree-worker.ts), so an older commit checked out with
@@ -100,6 +100,8 @@ interface Args {
   queryTimeoutMs: number;
   maxDelayMs: number;
   delaySteps: number;
+  /** Worker's maxConcurrentWorkflowTaskExecutions; undefined: the SDK default. */
+  wft: number | undefined;
 }
 
 function parse(): Args {
@@ -120,6 +122,7 @@ function parse(): Args {
       'query-timeout-ms': { type: 'string', default: '40000' },
       'max-delay-ms': { type: 'string', default: String(DEFAULT_TIMEOUT_MS - 2_000) },
       'delay-steps': { type: 'string', default: '15' },
+      wft: { type: 'string' },
     },
   });
   const num = (k: keyof typeof values) => {
@@ -138,7 +141,7 @@ function parse(): Args {
     trackers: num('trackers'),
     intervalMs: num('interval-s') * 1_000,
     costWindowS: num('cost-window'),
-    costRounds: Math.max(1, Math.round(num('cost-rounds'))),
+    costRounds: Math.round(num('cost-rounds')),
     fastWindowS: num('fast-window'),
     slowWarmupS: num('slow-warmup'),
     slowWindowS: num('slow-window'),
@@ -147,6 +150,7 @@ function parse(): Args {
     queryTimeoutMs: num('query-timeout-ms'),
     maxDelayMs,
     delaySteps: Math.max(1, Math.round(num('delay-steps'))),
+    wft: values.wft === undefined ? undefined : num('wft'),
   };
 }
 
@@ -290,6 +294,7 @@ class Bench {
       olostepBaseUrl: this.sim.url,
       olostepApiKey: API_KEY,
       maxCachedWorkflows: Math.max(1_000, this.args.trackers),
+      ...(this.args.wft !== undefined ? { maxConcurrentWorkflowTaskExecutions: this.args.wft } : {}),
     });
     const created = new Map<string, { created: number; status: Record<string, unknown> }>();
     const batchIds = Array.from({ length: this.args.trackers }, (_, i) => {
@@ -508,7 +513,9 @@ function callOpen(calls: StatusCall[], batchId: string, t: number): boolean {
 
 function latencyFigures(bench: Bench, r: Awaited<ReturnType<typeof queryLoad>>) {
   const qAll = r.queries.map((q) => q.ms);
-  const qOpen = r.queries.filter((q) => callOpen(bench.calls, q.batchId, q.sentAt)).map((q) => q.ms);
+  const open = (q: QueryRecord) => callOpen(bench.calls, q.batchId, q.sentAt);
+  const qOpen = r.queries.filter(open).map((q) => q.ms);
+  const qIdle = r.queries.filter((q) => !open(q)).map((q) => q.ms);
   const sOpen = r.signals.filter((s) => callOpen(bench.calls, s.batchId, s.sentAt));
   const errorsByType: Record<string, number> = {};
   for (const q of r.queries) if (q.error) errorsByType[q.error] = (errorsByType[q.error] ?? 0) + 1;
@@ -517,6 +524,8 @@ function latencyFigures(bench: Bench, r: Awaited<ReturnType<typeof queryLoad>>) 
     queries: {
       all: summarize(qAll),
       whileCallOpen: summarize(qOpen),
+      /** Queries to trackers with no status call of their own open (they wait only for the worker). */
+      whileNoCallOpen: summarize(qIdle),
       errors: r.queries.filter((q) => q.error).length,
       errorsByType,
       errorSamples: r.errorSamples,
@@ -681,12 +690,15 @@ async function main(): Promise<void> {
   const result = {
     benchmark: args.out,
     at: new Date().toISOString(),
+    /** This script's arguments, with the trees' paths left out (machine paths). */
+    args: process.argv.slice(2).map((a, i, all) => (/^--(baseline-)?tree$/.test(all[i - 1] ?? '') ? '<dir>' : a)),
     machine: machineInfo(),
     trees,
     statusCall: statusCallKind,
     workload: {
       trackers: args.trackers,
       pollIntervalMs: args.intervalMs,
+      workerMaxConcurrentWorkflowTasks: args.wft ?? 'sdk default',
       batch: { urls: BATCH_URLS, scrapingMs: BATCH_SCRAPING_MS },
       queryRatePerSec: args.queryRate,
       signalRatePerSec: args.signalRate,
@@ -730,6 +742,7 @@ async function main(): Promise<void> {
         row('getProgress, API fast', fast.queries.all),
         row('getProgress, API slow', slow.queries.all),
         row('  … while its status call is open', slow.queries.whileCallOpen),
+        row('  … while it has no call open', slow.queries.whileNoCallOpen),
         row('signal → visible, API fast', fast.signals.sentToVisibleMs),
         row('signal → visible, API slow', slow.signals.sentToVisibleMs),
         row('  … while its status call is open', slow.signals.sentToVisibleWhileCallOpenMs),

@@ -717,13 +717,15 @@ else {
   }
   mdTable(['signal sent → visible in getProgress', 'n', 'p50', 'p90', 'p99', 'max', 'not seen in 60 s'], srows);
   md(
-    'Slow / fast in the same run (p99): ' +
+    'Slow / fast in the same run, p50 and p99: ' +
       slowApiRuns
         .map(
           ({ r }) =>
-            `${r.statusCall}: queries ${x(r.slowVsFast.queryP99)}, signal → visible ${x(r.slowVsFast.signalVisibleP99)}`,
+            `${r.statusCall}: queries ${x(r.slowVsFast.queryP50)} and ${x(r.slowVsFast.queryP99)}, signal → visible` +
+            ` ${x(r.slowVsFast.signalVisibleP50)} and ${x(r.slowVsFast.signalVisibleP99)}`,
         )
         .join('; ') +
+      ` (with ${slowApiRuns[0]?.r.fastApi.signals.sent} signals in a fast window, its p99 is its slowest one)` +
       '. Open status calls during the slow window (p50 over 1-s samples): ' +
       slowApiRuns.map(({ r }) => `${r.statusCall} ${r.slowApi.calls.openCalls.p50}`).join(', ') +
       '. History events per status call in the slow window (signals included): ' +
@@ -747,6 +749,50 @@ else {
       '.',
     '',
   );
+  // Variants of the slow-API phase: where the time goes (the queried tracker's own call, or the worker).
+  const variants = [
+    ...slowApiRuns,
+    ...[
+      'query-slow-api-before-local-activity-short',
+      'query-slow-api-before-local-activity-wft200',
+      'query-slow-api-before-local-activity-30-trackers',
+    ]
+      .map((name) => ({ name, r: readResult<Json>(name) }))
+      .filter((v) => v.r !== null),
+  ];
+  if (variants.some((v) => v.r.slowApi.queries.whileNoCallOpen)) {
+    md(
+      '**Where a query waits, API slow.** Queries split by whether the queried tracker had a status call of its own' +
+        ' open when the query was sent; the workflow-task slots are the worker’s `maxConcurrentWorkflowTaskExecutions`' +
+        ' (the SDK default is 40). Shorter runs (`--cost-rounds 0`, 60-s slow window) vary one thing each:',
+      '',
+    );
+    const pq = (v: Summary | undefined) => (v ? `${ms(v.p50)} / ${ms(v.p99)}` : '–');
+    mdTable(
+      [
+        'run',
+        'status call',
+        'trackers',
+        'workflow-task slots',
+        'open calls p50',
+        'own call open: p50 / p99',
+        'no call open: p50 / p99',
+        'workflow tasks timed out / poll',
+        'query errors',
+      ],
+      variants.map(({ name, r }) => [
+        `${name} (${r.trees.tree.commit})`,
+        r.statusCall,
+        r.workload.trackers,
+        r.workload.workerMaxConcurrentWorkflowTasks ?? 'sdk default',
+        r.slowApi.calls.openCalls.p50,
+        pq(r.slowApi.queries.whileCallOpen),
+        pq(r.slowApi.queries.whileNoCallOpen),
+        r.slowApi.cost.history.eventsPerPollByType.workflow_task_timed_out ?? 0,
+        r.slowApi.queries.errors,
+      ]),
+    );
+  }
   md(
     '**Per poll, API answering at once** (no queries or signals; history events of every tracker in the window over' +
       ' the status calls recorded in it; CPU from `/proc/<pid>/stat` over the status calls the simulator answered;' +
@@ -783,11 +829,12 @@ else {
     crows,
   );
   for (const { name, r } of slowApiRuns) {
-    const byType = Object.entries<number>(r.costRounds[0]?.cost.history.eventsPerPollByType ?? {})
+    const first = r.costRounds.find((c: Json) => c.label === 'tree');
+    const byType = Object.entries<number>(first?.cost.history.eventsPerPollByType ?? {})
       .map(([k, v]) => `${k} ${v}`)
       .join(', ');
     md(
-      `${name} (${r.statusCall}), events per poll by type (first round): ${byType}. Machine CPU during its cost rounds` +
+      `${name} (${r.statusCall}), events per poll by type (its first round): ${byType}. Machine CPU during its cost rounds` +
         ` ${Math.round(r.perPoll.tree.machineCpuPercent)} % of one core (2 cores, anyone's); load average` +
         ` ${r.machine?.loadavg?.join(', ')} when written.`,
       '',
@@ -796,6 +843,57 @@ else {
 }
 
 // ---- bottlenecks ----
+
+/** Bottleneck 2, from section 6's results: what the local-activity status call cost and what the change costs. */
+function statusCallItem(): string {
+  const la = slowApiRuns.find((v) => v.r.statusCall === 'local activity')?.r;
+  const ra = slowApiRuns.find((v) => v.r.statusCall === 'activity')?.r;
+  const wft = readResult<Json>('query-slow-api-before-local-activity-wft200');
+  const head =
+    '2. **A local-activity status call held the workflow task behind a slow API (ours, changed this session).** The' +
+    ' status call had become a local activity (one workflow task and a marker per poll). A local activity keeps its' +
+    ' workflow task open while the call runs';
+  if (!la) return `${head}; measure it with \`npm run bench:query-slow-api\` (section 6).`;
+  const laQ = la.slowApi.queries;
+  const delay = ms(Math.max(...la.workload.slowApi.delaysMs));
+  let text =
+    `${head}, so with the API answering in 0–${delay} (section 6) a query to a tracker waits for its call` +
+    ` (getProgress p50 ${ms(laQ.whileCallOpen.p50)}, p99 ${ms(laQ.whileCallOpen.p99)} while the tracker's call is` +
+    ` open; ${laQ.overDefaultTimeout} of ${laQ.all.n} queries took longer than the library's 10-s default), and a` +
+    ` signal is merged only after it (signal → visible p99 ${ms(la.slowApi.signals.sentToVisibleMs.p99)}). Each such` +
+    ` task also holds one of the worker's workflow-task slots (maxConcurrentWorkflowTaskExecutions, SDK default 40):` +
+    ` with ${la.slowApi.calls.openCalls.p50} calls open, trackers without a call of their own waited too (p50` +
+    ` ${ms(laQ.whileNoCallOpen?.p50)}), workflow tasks timed out` +
+    ` (${la.slowApi.cost.history.eventsPerPollByType.workflow_task_timed_out ?? 0} per poll) and queries failed` +
+    ` (${laQ.errors}, e.g. "Workflow Task in failed state").`;
+  if (wft) {
+    text +=
+      ` The slots, not CPU, are the limit there: with 200 slots, ${wft.slowApi.calls.openCalls.p50} calls open,` +
+      ` queries to trackers without a call answered at once (p50 ${ms(wft.slowApi.queries.whileNoCallOpen.p50)}, p99` +
+      ` ${ms(wft.slowApi.queries.whileNoCallOpen.p99)}), while those behind their own call still waited for it` +
+      ` (p99 ${ms(wft.slowApi.queries.whileCallOpen.p99)}).`;
+  }
+  if (!ra) return `${text} Not yet measured after the change to a regular activity: \`npm run bench:query-slow-api\`.`;
+  const raQ = ra.slowApi.queries;
+  text +=
+    ` The status call is a regular activity again (${ra.trees.tree.commit}): with the same slow API getProgress p99 is` +
+    ` ${ms(raQ.all.p99)} (${ms(raQ.whileCallOpen.p99)} while the tracker's call is open, ${raQ.errors} errors) and` +
+    ` signal → visible p99 ${ms(ra.slowApi.signals.sentToVisibleMs.p99)}, with ${ra.slowApi.calls.openCalls.p50} calls` +
+    ' open.';
+  if (ra.perPoll.baseline) {
+    text +=
+      ` What it costs, with the API answering at once, against the local activity in the same run` +
+      ` (${ra.trees.baseline.commit}): ${ra.perPoll.tree.eventsPerPoll} history events per poll instead of` +
+      ` ${ra.perPoll.baseline.eventsPerPoll} (two workflow tasks and ActivityTaskScheduled/Started/Completed instead of` +
+      ` one task and a marker; ${x(ra.perPollVsBaseline.eventsPerPoll)}), dev-server CPU per poll` +
+      ` ${ra.perPoll.tree.devServerCpuMsPerPoll} ms instead of ${ra.perPoll.baseline.devServerCpuMsPerPoll}` +
+      ` (${x(ra.perPollVsBaseline.devServerCpuMsPerPoll)}), worker CPU per poll ${ra.perPoll.tree.workerCpuMsPerPoll}` +
+      ` ms instead of ${ra.perPoll.baseline.workerCpuMsPerPoll} (${x(ra.perPollVsBaseline.workerCpuMsPerPoll)}).` +
+      ' Sections 1–3 above were measured before the change (see the dates in their JSON); history per batch and' +
+      ' the dev server’s share of the scale runs grow with these ratios until they are re-run.';
+  }
+  return text;
+}
 
 md(
   '## Bottlenecks found',
@@ -808,16 +906,7 @@ md(
     " no finer than 3.5 % of the phase so far), behind `patched('poll-schedule-approach-estimated-end')`: worst" +
     ' lag 51 s over the same seeds, calls p99 39, and fewer calls over 24 h. Found by the efficiency benchmark' +
     ' (2 of its 5 runs over 60 s), quantified and tuned with `bench:schedule`.',
-  '2. **Two workflow tasks and an activity task per poll (ours, fixed this session).** The status call is now a' +
-    " local activity (`patched('status-call-local-activity')`): a poll is one workflow task with a marker instead of" +
-    ' two workflow tasks, an activity task and ActivityTaskScheduled/Started/Completed. History per reference batch' +
-    ' went from 369 to ~200 events and over 24 h from 1,346 to ~850 (section 2); dev-server CPU per poll from ~20 ms' +
-    ' to ~11 ms (section 3, the figure least disturbed by other load). Worker CPU per poll stayed at ~11–12 ms: it' +
-    ' runs two workflow activations per poll either way. A webhook no longer cancels and restarts the poll timer' +
-    " when the new plan lands at about the same time (`patched('keep-poll-timer-when-plan-unchanged')`): two" +
-    ' events and a command less per webhook. A worker killed mid-call now loses the call for the workflow task' +
-    ' timeout (10 s) instead of the activity timeout (45 s). Old runs keep both old paths on replay (histories' +
-    ' `test/histories/before-local-status-call-*.json`).',
+  statusCallItem(),
   '3. **Worker CPU per poll is the SDK’s workflow sandbox (Temporal SDK, not our code).** A `--cpu-prof` profile of' +
     ' the worker at 2,000 trackers (`npx tsx bench/scale.ts --trackers 2000 --cpu-prof DIR`, summarized by `npx tsx' +
     ' bench/lib/cpuprofile.ts DIR`): the workflow thread was ~70 % busy, the main thread ~40 % (core bridge, gRPC,' +
