@@ -102,7 +102,7 @@ export async function startStack(
 
 /** Polls `fn` until it returns a value that is not undefined (or throws after `timeoutMs`). */
 export async function eventually<T>(
-  fn: () => Promise<T | undefined>,
+  fn: () => Promise<T | undefined> | T | undefined,
   timeoutMs = 20_000,
   what = 'condition',
 ): Promise<T> {

@@ -3,7 +3,6 @@
 // No Docker engine runs here, so these read the files the way Compose and BuildKit would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 
@@ -206,16 +205,7 @@ export function execForm(args: string): string[] {
 // processes
 // ---------------------------------------------------------------------------------------------------------------
 
-export function freePort(): Promise<number> {
-  return new Promise((r, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => r(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
+export { freePort } from '../reliability/processes';
 
 export interface Child {
   proc: ChildProcess;

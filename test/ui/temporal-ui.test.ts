@@ -5,11 +5,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { getAirOpsBatchProgress } from '../../client/progress';
 import { SLOW, eventually, startStack, type Stack } from '../client/stack';
+import { freePort } from '../reliability/processes';
 import { replayNet } from '../helpers/replay-net';
 
 replayNet(__filename);
@@ -27,17 +27,6 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
   '--disable-dev-shm-usage',
 ];
-
-function freePort(): Promise<number> {
-  return new Promise((r, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => r(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 /** The text of the first rendered-markdown frame (the UI renders markdown in iframes) matching `test`. */
 async function frameText(

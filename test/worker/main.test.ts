@@ -4,7 +4,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startSimulator, type SimulatorHandle } from '../../simulator/server';
@@ -12,23 +11,13 @@ import { trackAirOpsBatch } from '../../client/track';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 import { eventually } from '../client/stack';
 import { replayNet } from '../helpers/replay-net';
+import { freePort } from '../reliability/processes';
 
 replayNet(__filename);
 
 const ROOT = resolve(__dirname, '..', '..');
 const MAIN = join(ROOT, 'worker', 'main.ts');
 const KEY = 'sk_test_WORKER_PROCESS_SECRET_42';
-
-function freePort(): Promise<number> {
-  return new Promise((r, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => r(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 describe('worker process (worker/main.ts)', () => {
   it('an invalid configuration: exit 2, one line on stderr naming the variables, nothing else', () => {

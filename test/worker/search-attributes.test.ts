@@ -28,6 +28,7 @@ import {
 import { searchAttributes } from '../../workflows/contract';
 import { startRefusingProxy } from './refusing-proxy';
 import { replayNet, watchEnv } from '../helpers/replay-net';
+import { eventually } from '../client/stack';
 
 replayNet(__filename);
 
@@ -75,16 +76,6 @@ function startProcess(entry: string, env: Record<string, string>): Proc {
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return { child, stdout: () => stdout, stderr: () => stderr, exited };
-}
-
-async function eventually<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Exit code within `ms`, or a failure naming what the process printed. */

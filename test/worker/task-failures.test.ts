@@ -9,7 +9,6 @@
 // This file installs its own runtime, so it does not use test/helpers/temporal.ts (which installs a quiet one).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { devServerExecutable, sdkExecutable } from '../../scripts/temporal-servers';
@@ -24,32 +23,13 @@ import {
 import { createTrackerWorker } from '../../worker/worker';
 import { TRACK_WORKFLOW_TYPE, trackerWorkflowId } from '../../workflows/contract';
 import { replayNet, watchEnv } from '../helpers/replay-net';
+import { freePort } from '../reliability/processes';
+import { eventually } from '../client/stack';
 
 const FAILING_WORKFLOWS = require.resolve('../fixtures/failing-workflows');
 replayNet(__filename, { bundles: { throwsTypeError: FAILING_WORKFLOWS, waitsThenCompletes: FAILING_WORKFLOWS } });
 
 const KEY = 'sk_test_TASK_FAILURE_WATCH_5c1';
-
-function freePort(): Promise<number> {
-  return new Promise((r, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => r(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
-async function eventually<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 interface LogLine {
   level: string;
