@@ -9,7 +9,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startSimulator, type SimulatorHandle } from '../../simulator/server';
 import { trackAirOpsBatch } from '../../client/track';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
-import { eventually } from '../client/stack';
+import { eventually } from '../helpers/wait';
 import { replayNet } from '../helpers/replay-net';
 import { freePort } from '../reliability/processes';
 

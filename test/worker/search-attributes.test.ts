@@ -28,7 +28,7 @@ import {
 import { searchAttributes } from '../../workflows/contract';
 import { startRefusingProxy } from './refusing-proxy';
 import { replayNet, watchEnv } from '../helpers/replay-net';
-import { eventually } from '../client/stack';
+import { eventually } from '../helpers/wait';
 
 replayNet(__filename);
 

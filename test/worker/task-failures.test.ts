@@ -24,7 +24,7 @@ import { createTrackerWorker } from '../../worker/worker';
 import { TRACK_WORKFLOW_TYPE, trackerWorkflowId } from '../../workflows/contract';
 import { replayNet, watchEnv } from '../helpers/replay-net';
 import { freePort } from '../reliability/processes';
-import { eventually } from '../client/stack';
+import { eventually } from '../helpers/wait';
 
 const FAILING_WORKFLOWS = require.resolve('../fixtures/failing-workflows');
 replayNet(__filename, { bundles: { throwsTypeError: FAILING_WORKFLOWS, waitsThenCompletes: FAILING_WORKFLOWS } });
