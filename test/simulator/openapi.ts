@@ -1,5 +1,5 @@
-// Validators for simulator bodies built from the shared AirOps OpenAPI file (/work/shared/reference, found
-// beside the repo as ../shared/reference in CI). OpenAPI 3.0 schemas need light conversion for ajv:
+// Validators for simulator bodies built from the AirOps OpenAPI file (the repository's copy in
+// test/olostep/fixtures, see its README). OpenAPI 3.0 schemas need light conversion for ajv:
 //  - `$ref: "#/components/schemas/X"` → `#/definitions/X` inside one root schema,
 //  - `nullable: true` → a type union with "null" (and null added to an `enum`),
 //  - OpenAPI-only keywords (`example`, `nullable`, ...) dropped so ajv's strict mode stays on.
@@ -11,7 +11,7 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 
 export const repoRoot = path.resolve(__dirname, '../..');
-export const openApiPath = path.resolve(repoRoot, '../shared/reference/olostep-airops-openapi.json');
+export const openApiPath = path.resolve(repoRoot, 'test/olostep/fixtures/olostep-airops-openapi.json');
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
