@@ -2,53 +2,17 @@
 // worker and the simulator in this process. Every command, the exit codes, one-line errors, --json output.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { getAirOpsBatchProgress, waitForAirOpsBatch } from '../../client/progress';
 import { listAirOpsBatches } from '../../client/list';
 import { runCli } from '../../client/cli/main';
 import { BAD_IDS, QUICK, SLOW, eventually, startStack, type Stack } from '../client/stack';
 import { replayNet } from '../helpers/replay-net';
+import { airops, type Run } from '../helpers/cli';
 
 replayNet(__filename);
-
-const ROOT = resolve(__dirname, '..', '..');
-const ENTRY = join(ROOT, 'client', 'cli', 'main.ts');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** Runs `airops <args>` as a child process (no TTY: plain output), resolving when it exits. */
-function airops(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<Run> {
-  const started = Date.now();
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, CI: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(
-        new Error(`airops ${args.join(' ').slice(0, 80)} did not exit within ${timeoutMs} ms\n${stdout}\n${stderr}`),
-      );
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
 
 /** Runs the CLI in this process (same code path as the binary, minus process.exit): fast for many cases. */
 async function airopsInProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {

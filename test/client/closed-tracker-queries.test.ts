@@ -7,8 +7,7 @@
 // completed batch, the simulator's ground truth).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -37,12 +36,11 @@ import { replayNet } from '../helpers/replay-net';
 import { workflowBundle } from '../helpers/temporal';
 import { assertOutcomeMatchesTruth, webhookFromStatus } from '../helpers/tracker';
 import { FAST_POLLS, SLOW, STACK_API_KEY, eventually, startStack, type Stack } from './stack';
+import { airops } from '../helpers/cli';
 
 replayNet(__filename);
 
 const execFileAsync = promisify(execFile);
-const ROOT = resolve(__dirname, '..', '..');
-const AIROPS_ENTRY = join(ROOT, 'client', 'cli', 'main.ts');
 const EventType = temporal.api.enums.v1.EventType;
 
 /** At the stack's 50x: scraping ~6 s and enrichment ~6 s of wall time, room for signals and an update meanwhile. */
@@ -81,28 +79,9 @@ describe('queries on closed trackers: client library, airops CLI and temporal CL
     await stack?.teardown();
   });
 
-  /** `airops <args>` as a child process (no TTY), against the stack's server and task queue. */
-  async function airops(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolvePromise, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', AIROPS_ENTRY, ...args], {
-        cwd: ROOT,
-        env: { ...process.env, CI: '1', TEMPORAL_ADDRESS: stack.address, TASK_QUEUE: stack.taskQueue },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`airops ${args.join(' ')} did not exit within 60 s\n${stdout}\n${stderr}`));
-      }, 60_000);
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        resolvePromise({ code, stdout, stderr });
-      });
-    });
-  }
+  /** `airops <args>` as a child process, against the stack's server and task queue. */
+  const airopsOnStack = (args: string[]) =>
+    airops(args, { TEMPORAL_ADDRESS: stack.address, TASK_QUEUE: stack.taskQueue });
 
   /** `temporal workflow query --name <name>` against the stack's server: the query's JSON answer. */
   async function temporalQuery(batchId: string, name: string): Promise<unknown> {
@@ -134,8 +113,8 @@ describe('queries on closed trackers: client library, airops CLI and temporal CL
       getTrackerHandle(client, batchId).query(getTimeline),
       temporalQuery(batchId, 'getProgress'),
       temporalQuery(batchId, 'getTimeline'),
-      airops(['status', batchId, '--json']),
-      airops(['watch', batchId, '--json', '--interval', '200']),
+      airopsOnStack(['status', batchId, '--json']),
+      airopsOnStack(['watch', batchId, '--json', '--interval', '200']),
     ]);
     assert.equal(status.stderr, '', status.stderr);
     const statusJson = JSON.parse(status.stdout) as { progress: BatchProgress; workflowStatus: string };
