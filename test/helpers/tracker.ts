@@ -1,7 +1,7 @@
 // Shared plumbing for tracker tests: the real activities (real OlostepClient, real HTTP) against the simulator,
 // with the simulator's manual clock following Temporal's (possibly skipped) time, plus history utilities.
 import { writeFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
@@ -85,9 +85,27 @@ export async function maybeRecordHistory(
 ): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-  mkdirSync(HISTORIES_DIR, { recursive: true });
+  await writeCommittedHistory(join(HISTORIES_DIR, `${name}.json`), history);
+}
+
+/**
+ * Writes a history to be committed: JSON as `temporal workflow show -o json` prints it, with failures' stack traces
+ * emptied (they name the recording machine's paths; replay never reads them).
+ */
+export async function writeCommittedHistory(file: string, history: temporal.api.history.v1.IHistory): Promise<void> {
   const { historyToJSON } = await import('@temporalio/common/lib/proto-utils');
-  writeFileSync(join(HISTORIES_DIR, `${name}.json`), historyToJSON(history));
+  const json = JSON.parse(historyToJSON(history)) as unknown;
+  const strip = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(strip);
+    else if (v !== null && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (typeof o.stackTrace === 'string') o.stackTrace = '';
+      Object.values(o).forEach(strip);
+    }
+  };
+  strip(json);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
 }
 
 /** A webhook payload (spec §3 shape) built from a GET-shape status: what Olostep would POST for `event`. */

@@ -1,15 +1,13 @@
 // Records test/histories/validation-ends-tracking.json: a tracker whose status call answers 400 (the API refuses
 // the request itself), which ends tracking at once with type Validation. On the time-skipping server.
 //   npx tsx test/reliability/record-validation-histories.ts test/histories/validation-ends-tracking.json
-import { writeFileSync } from 'node:fs';
 import { Worker } from '@temporalio/worker';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { startSimulator } from '../../simulator/server';
 import { ValidationError } from '../../olostep/errors';
 import { toApplicationFailure } from '../../activities/failures';
 import { WORKFLOWS_PATH } from '../../worker/worker';
 import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
-import { TEST_API_KEY, clockSyncedActivities, urls } from '../helpers/tracker';
+import { TEST_API_KEY, clockSyncedActivities, urls, writeCommittedHistory } from '../helpers/tracker';
 
 async function main() {
   const out = process.argv[2] ?? '/tmp/history.json';
@@ -57,7 +55,7 @@ async function main() {
     } catch (err) {
       outcome = `failed: ${(err as { cause?: { type?: string } }).cause?.type ?? String(err)}`;
     }
-    writeFileSync(out, historyToJSON(await h.fetchHistory()));
+    await writeCommittedHistory(out, await h.fetchHistory());
     return outcome;
   });
   console.log(`${result} after ${calls} status calls → ${out}`);

@@ -1,6 +1,6 @@
 // Plumbing for runAirOpsBatch tests: the production activities against the simulator (clock-synced for the
 // time-skipping server), a temporary results directory, history measurements and sink reading.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -8,7 +8,13 @@ import { temporal } from '@temporalio/proto';
 import { createActivities, JsonlFileSink, type Activities } from '../../activities';
 import { OlostepClient } from '../../olostep/client';
 import type { SimulatorHandle } from '../../simulator/server';
-import { TEST_API_KEY, activityTime, syncSimClock, type TemporalClock } from '../helpers/tracker';
+import {
+  TEST_API_KEY,
+  activityTime,
+  syncSimClock,
+  writeCommittedHistory,
+  type TemporalClock,
+} from '../helpers/tracker';
 
 export { TEST_API_KEY } from '../helpers/tracker';
 
@@ -119,7 +125,5 @@ export const RUN_HISTORIES_DIR = join(__dirname, 'histories');
 export async function maybeRecordRunHistory(client: Client, workflowId: string, name: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  mkdirSync(RUN_HISTORIES_DIR, { recursive: true });
-  const { historyToJSON } = await import('@temporalio/common/lib/proto-utils');
-  writeFileSync(join(RUN_HISTORIES_DIR, `${name}.json`), historyToJSON(history));
+  await writeCommittedHistory(join(RUN_HISTORIES_DIR, `${name}.json`), history);
 }
