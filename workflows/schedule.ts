@@ -45,17 +45,17 @@ export function nextPollDelay(state: TrackerState, now: number, opts: PollSchedu
   const clamp = (ms: number): number => Math.round(Math.min(max, Math.max(min, ms)));
   if (isTerminal(state)) return max; // Nothing left to detect; the caller should have stopped polling.
 
+  const approachEnd = opts.approachEnd ?? true;
   const elapsed = Math.max(0, now - currentPhaseSince(state));
   let delay = ELAPSED_BACKOFF * elapsed;
   const est = estimateCurrentPhase(state, now);
   if (est !== null && est.remainingMs > 0) {
-    const approachEnd = opts.approachEnd ?? true;
     delay = approachEnd
       ? Math.min(delay, Math.max(RATE_SLACK * elapsed, APPROACH_FRACTION * est.remainingMs + SETTLE_MS))
       : Math.min(delay, est.remainingMs + SETTLE_MS);
   } else if (est !== null) {
     const overdue = -est.remainingMs;
-    const slackShare = est.basis === 'typical' ? TYPICAL_SLACK : (opts.approachEnd ?? true) ? RATE_SLACK : 0;
+    const slackShare = est.basis === 'typical' ? TYPICAL_SLACK : approachEnd ? RATE_SLACK : 0;
     const slack = slackShare * Math.max(0, elapsed - overdue);
     delay = Math.min(delay, Math.max(overdue * OVERDUE_BACKOFF, slack));
   }
