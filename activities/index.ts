@@ -1,7 +1,18 @@
-// Thin Temporal adapters over olostep/. Built by a factory that receives its dependencies (the HTTP client),
-// so the worker owns configuration and secrets, and tests inject a client pointed at the simulator.
+/**
+ * The tracker's activities (package entry `airops-temporal/activities`): thin Temporal adapters over the AirOps HTTP
+ * client. Built by a factory that receives its dependencies, so the worker process owns configuration and secrets
+ * (the API key never enters a workflow input or history), and tests inject a client pointed at the simulator.
+ *
+ * Register them in your own worker next to the workflows of `airops-temporal/workflows`:
+ *
+ * ```ts
+ * activities: { ...createActivities({ olostep: { apiKey: process.env.OLOSTEP_API_KEY! } }), ...myActivities }
+ * ```
+ *
+ * @packageDocumentation
+ */
 import { Context } from '@temporalio/activity';
-import type { OlostepClient } from '../olostep/client';
+import { OlostepClient, type OlostepClientOptions } from '../olostep/client';
 import type { BatchSnapshot } from '../olostep/snapshot';
 import { awaitTrackerActivity } from './await-tracker';
 import { createBatchActivity } from './create-batch';
@@ -14,15 +25,28 @@ export { JsonlFileSink, DEFAULT_RESULTS_DIR, resultsFileName, type ResultsRef, t
 export type { CreatedBatch, CreateAirOpsBatchOptions } from './create-batch';
 export { ITEMS_NOT_READY, type CollectedItems, type FetchItemsOptions } from './items';
 
+/** The HTTP calls the activities make: an {@link OlostepClient} or anything with the same three methods. */
+export type ActivityApi = Pick<OlostepClient, 'getBatchStatus' | 'createBatch' | 'getBatchItems'>;
+
 export interface ActivityDeps {
-  olostep: Pick<OlostepClient, 'getBatchStatus' | 'createBatch' | 'getBatchItems'>;
+  /**
+   * The AirOps API: client options (`apiKey`, `baseUrl`, `timeoutMs`, `itemsTimeoutMs`, agents...), from which the
+   * factory builds an {@link OlostepClient}, or a client already built.
+   */
+  olostep: OlostepClientOptions | ActivityApi;
   /** Where collected items go. Default: a JSONL file per run under `./results` (JsonlFileSink). */
   resultsSink?: ResultsSink;
   /** The webhook URL added to create requests without one (a secret: never in workflow inputs). */
   webhookUrl?: string;
 }
 
+function isApi(o: ActivityDeps['olostep']): o is ActivityApi {
+  return typeof (o as Partial<ActivityApi>).getBatchStatus === 'function';
+}
+
+/** The activities of trackAirOpsBatch and runAirOpsBatch, bound to one AirOps client and results sink. */
 export function createActivities(deps: ActivityDeps) {
+  const olostep = isApi(deps.olostep) ? deps.olostep : new OlostepClient(deps.olostep);
   const resultsSink = deps.resultsSink ?? new JsonlFileSink();
   return {
     /**
@@ -34,14 +58,14 @@ export function createActivities(deps: ActivityDeps) {
      * `ContractViolation`, `Conflict` (retryable). The tracker runs it with one attempt per poll and owns the
      * backoff, so every failed call is counted by type in its poll statistics.
      */
-    async fetchAirOpsBatchStatus(batchId: string): Promise<BatchSnapshot> {
+    fetchAirOpsBatchStatus: async (batchId: string): Promise<BatchSnapshot> => {
       const ctx = Context.current();
       // A slow call heartbeats (at a third of the caller's heartbeat timeout), so a worker that dies mid-call is
       // noticed within that timeout rather than the start-to-close one; a fast call sends no heartbeat at all.
       const every = ctx.info.heartbeatTimeoutMs ? ctx.info.heartbeatTimeoutMs / 3 : 0;
       const beat = every > 0 ? setInterval(() => ctx.heartbeat(), every) : undefined;
       try {
-        const { snapshot } = await deps.olostep.getBatchStatus(batchId, { signal: ctx.cancellationSignal });
+        const { snapshot } = await olostep.getBatchStatus(batchId, { signal: ctx.cancellationSignal });
         return snapshot;
       } catch (err) {
         throw toApplicationFailure(err);
@@ -51,11 +75,11 @@ export function createActivities(deps: ActivityDeps) {
     },
     /** POST /v1/batches-airops, idempotent across retries; retry contract in activities/create-batch.ts. */
     createAirOpsBatch: createBatchActivity(
-      deps.olostep,
+      olostep,
       deps.webhookUrl === undefined ? {} : { webhookUrl: deps.webhookUrl },
     ),
     /** GET …/items into the results sink, returning a reference and a summary; contract in activities/items.ts. */
-    fetchAirOpsBatchItems: itemsActivity(deps.olostep, resultsSink),
+    fetchAirOpsBatchItems: itemsActivity(olostep, resultsSink),
     /** Follows a tracker the run did not start; contract in activities/await-tracker.ts. */
     awaitAirOpsTracker: awaitTrackerActivity(),
   };

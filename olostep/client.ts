@@ -38,7 +38,7 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 /** Items come back all at once (up to 10,000, no pagination, spec §5.17), hence the longer default. */
 export const DEFAULT_ITEMS_TIMEOUT_MS = 120_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
-export const DEFAULT_USER_AGENT = 'airops-temporal/0.1 (+axios)';
+export const DEFAULT_USER_AGENT = 'airops-temporal/0.2 (+axios)';
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 const STATUS_PATH_TEMPLATE = '/v1/batches-airops/{batch_id}';

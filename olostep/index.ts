@@ -1,7 +1,13 @@
-// Public surface of the AirOps HTTP API package: schemas + types, the normalized snapshot, pure normalizers,
-// the error family and the axios client. No Temporal here.
-// Workflow code must NOT import this barrel (it pulls in zod and axios): import `olostep/normalize`,
-// `olostep/snapshot`, `olostep/enums` or `olostep/errors` directly, which are free of both.
+/**
+ * The AirOps batch API without Temporal (package entry `airops-temporal/olostep`): the typed HTTP client
+ * ({@link OlostepClient}: create, status, items), zod schemas and their types under one name, the normalized
+ * snapshot, and the error family (`OlostepError` subclasses with stable `type` strings).
+ *
+ * Workflow code must NOT import this barrel (it pulls in zod and axios): inside the project, workflows import
+ * `olostep/normalize`, `olostep/snapshot`, `olostep/enums` or `olostep/errors` directly, which are free of both.
+ *
+ * @packageDocumentation
+ */
 export * from './snapshot';
 export * from './enums';
 export * from './errors';

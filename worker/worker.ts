@@ -8,9 +8,8 @@ import {
   type WorkflowBundleWithSourceMap,
   bundleWorkflowCode,
 } from '@temporalio/worker';
-import { createActivities, type ResultsSink } from '../activities';
+import { createActivities, type ActivityDeps, type ResultsSink } from '../activities';
 import { TaskFailureWatchedWorker } from './logging';
-import { OlostepClient, type OlostepClientOptions } from '../olostep/client';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contract';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -45,8 +44,11 @@ export interface TrackerWorkerOptions {
   connection: NativeConnection;
   namespace?: string;
   taskQueue?: string;
-  /** The AirOps client options; the API key lives here, in the worker process, never in workflow inputs. */
-  olostep: OlostepClientOptions;
+  /**
+   * The AirOps client options (or a client already built); the API key lives here, in the worker process, never in
+   * workflow inputs.
+   */
+  olostep: ActivityDeps['olostep'];
   /**
    * Where runAirOpsBatch puts collected items. Default: `new JsonlFileSink()`, one JSONL file per run under
    * `./results` of the worker's working directory (`new JsonlFileSink({ dir })` for another directory).
@@ -72,13 +74,12 @@ export interface TrackerWorkerOptions {
  * task attempt is logged at ERROR and counted (worker/logging.ts).
  */
 export async function createTrackerWorker(opts: TrackerWorkerOptions): Promise<Worker> {
-  const olostep = new OlostepClient(opts.olostep);
   return TaskFailureWatchedWorker.create({
     connection: opts.connection,
     namespace: opts.namespace ?? 'default',
     taskQueue: opts.taskQueue ?? DEFAULT_TASK_QUEUE,
     activities: createActivities({
-      olostep,
+      olostep: opts.olostep,
       ...(opts.resultsSink ? { resultsSink: opts.resultsSink } : {}),
       ...(opts.webhookUrl !== undefined ? { webhookUrl: opts.webhookUrl } : {}),
     }),

@@ -2,56 +2,23 @@
 // with the simulator's manual clock following Temporal's (possibly skipped) time, plus history utilities.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { createActivities } from '../../activities';
-import { OlostepClient } from '../../olostep/client';
+import { simulatorActivities, type TemporalClock } from '../../testing';
 import assert from 'node:assert/strict';
 import type { GroundTruth, SimulatorHandle } from '../../simulator/server';
 import type { BatchOutcome } from '../../workflows/contract';
 
 export const TEST_API_KEY = 'sk_test_TRACKER_SECRET_9f3a1c';
 
-/** Where the time-skipping server's clock is read (a TestWorkflowEnvironment). */
-export interface TemporalClock {
-  currentTimeMs(): Promise<number>;
-}
-
-/**
- * The Temporal time of the running activity: a regular activity's scheduled time, or for a local activity (whose
- * scheduled time is the worker's wall clock) the server's time, which does not skip while its workflow task runs.
- */
-export async function activityTime(clock: TemporalClock): Promise<number> {
-  const info = Context.current().info;
-  return info.isLocal ? clock.currentTimeMs() : info.currentAttemptScheduledTimestampMs;
-}
+export { activityTime, sampleItems as urls, syncSimClock, type TemporalClock } from '../../testing';
 
 /**
  * The production activities, except that before each call the simulator's manual clock is moved to the Temporal
  * time of the call, so simulated batches progress exactly as fast as the time-skipping server's clock.
  */
 export function clockSyncedActivities(sim: SimulatorHandle, clock: TemporalClock, clientTimeoutMs = 2_000) {
-  const olostep = new OlostepClient({ apiKey: TEST_API_KEY, baseUrl: sim.url, timeoutMs: clientTimeoutMs });
-  const real = createActivities({ olostep });
-  return {
-    async fetchAirOpsBatchStatus(batchId: string) {
-      await syncSimClock(sim, await activityTime(clock));
-      return real.fetchAirOpsBatchStatus(batchId);
-    },
-  };
-}
-
-export async function syncSimClock(sim: SimulatorHandle, to: number): Promise<void> {
-  const ahead = Math.floor(to - sim.clock.now());
-  if (ahead > 0) await sim.clock.advance(ahead);
-}
-
-export function urls(n: number, prefix = 'u'): { url: string; custom_id: string }[] {
-  return Array.from({ length: n }, (_, i) => ({
-    url: `https://example.test/${prefix}/${i}`,
-    custom_id: `${prefix}${i}`,
-  }));
+  return simulatorActivities(sim, { apiKey: TEST_API_KEY, clock, timeoutMs: clientTimeoutMs });
 }
 
 export type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
