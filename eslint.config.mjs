@@ -4,7 +4,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.cache/**', '.temporal/**', '.scratch/**', 'bench/results/**'] },
+  // examples/ are apps of their own that import the installed package: test/package type-checks and runs them.
+  {
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      '.cache/**',
+      '.temporal/**',
+      '.scratch/**',
+      'bench/results/**',
+      'examples/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

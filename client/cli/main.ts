@@ -2,6 +2,8 @@
 //   airops track <batchId> [--watch]     airops status <batchId> [--json]     airops watch <batchId>
 //   airops list [--status s] [--phase p] airops cancel <batchId>              airops demo [batchId]
 // Every error is one line (`--verbose` for causes and stacks); exit codes are in ./exit-codes.ts and `--help`.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { KNOWN_PHASES, KNOWN_STATUSES } from '../list';
 import { DEFAULT_TASK_QUEUE } from '../../workflows/contract';
@@ -51,6 +53,17 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...value.split(',').map((v) => v.trim())];
 }
 
+/** The installed package's version: from the package.json above this file (sources and dist/ alike). */
+function packageVersion(): string {
+  for (let dir = __dirname; dirname(dir) !== dir; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'airops-temporal' && pkg.version) return pkg.version;
+  }
+  return 'unknown';
+}
+
 /** Builds the program; `setExit` records the exit code a command decided on. */
 export function buildProgram(ctx: CliContext, setExit: (code: ExitCode) => void): Command {
   const { env, io } = ctx;
@@ -84,6 +97,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: ExitCode) => void)
     .option('--connect-timeout <ms>', 'how long to wait for Temporal to answer', '5000')
     .option('--ui-url <url>', 'Temporal Web UI base URL, for links (default: $TEMPORAL_UI_URL)')
     .option('-v, --verbose', 'errors with their causes and stack traces')
+    .version(packageVersion(), '-V, --version', 'print the version of airops-temporal')
     .addHelpText(
       'after',
       `\nTLS and API keys (Temporal Cloud) come from TEMPORAL_API_KEY, TEMPORAL_TLS*, or an envconfig profile (TEMPORAL_PROFILE).\n\n${EXIT_CODES_HELP}`,
