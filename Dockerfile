@@ -1,10 +1,10 @@
 # syntax=docker/dockerfile:1
 # One image for the tracker's worker (the default command), the webhook receiver, the AirOps simulator and the
 # `airops` CLI; the command picks the role:
-#   docker run … airops-temporal:0.1.0                                   the worker (dist/worker/main.js)
-#   docker run … airops-temporal:0.1.0 node dist/webhooks/main.js        the webhook receiver
-#   docker run … airops-temporal:0.1.0 node dist/simulator/main.js       the simulator
-#   docker run … airops-temporal:0.1.0 node bin/airops.mjs list          the CLI
+#   docker run … airops-temporal:0.2.0                                   the worker (dist/worker/main.js)
+#   docker run … airops-temporal:0.2.0 node dist/webhooks/main.js        the webhook receiver
+#   docker run … airops-temporal:0.2.0 node dist/simulator/main.js       the simulator
+#   docker run … airops-temporal:0.2.0 node bin/airops.mjs list          the CLI
 # Compiled JavaScript only (no tsx, no TypeScript, no dev dependencies at run time), run as the unprivileged
 # `node` user. test/deploy/dockerfile-build.test.ts performs these steps outside Docker and runs the result.
 ARG NODE_IMAGE=node:20.20.2-bookworm-slim
@@ -13,6 +13,10 @@ ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY deploy/image-manifest.mjs ./deploy/image-manifest.mjs
+# @temporalio/* are peer dependencies of the package, owned by the app that runs it: this image is that app
+# (deploy/image-manifest.mjs makes them production dependencies here, at the versions of the lock).
+RUN node deploy/image-manifest.mjs && npm install --package-lock-only --ignore-scripts --no-audit --no-fund
 # Install scripts stay off (package.json "allowScripts"): the native parts (Temporal's core bridge, swc) ship as
 # prebuilt binaries inside their packages.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund

@@ -6,12 +6,15 @@ import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ResultsSink } from '../activities';
 import { trackAirOpsBatch as startTracker } from '../client/track';
+import { grpcCodeOf } from '../client/errors';
 import { OlostepClient } from '../olostep/client';
 import type { SimulatorHandle } from '../simulator/server';
 import { DEFAULT_API_KEY } from '../simulator/server';
-import { preflightSearchAttributes } from '../worker/search-attributes';
+import { preflightSearchAttributes, registerSearchAttributes } from '../worker/search-attributes';
 import { createTrackerWorker } from '../worker/worker';
 import type { TrackOptions, TrackResult } from '../workflows/contract';
+
+const GRPC_ALREADY_EXISTS = 6;
 
 /** What the kit needs of a Temporal test environment: `TestWorkflowEnvironment` from `@temporalio/testing` fits. */
 export interface TrackerTestEnv {
@@ -93,11 +96,19 @@ export function sampleItems(n: number, prefix = 'u'): { url: string; custom_id: 
 }
 
 /**
- * Registers the tracker's custom search attributes on the environment's namespace if it lacks them (the
- * time-skipping server starts without any); a no-op where they exist.
+ * Registers the tracker's custom search attributes on the environment's namespace if it lacks them (the SDK's
+ * test servers start without any); a no-op where they exist.
  */
 export async function registerTrackerSearchAttributes(env: Pick<TrackerTestEnv, 'connection' | 'namespace'>) {
-  await preflightSearchAttributes(env.connection, env.namespace ?? 'default');
+  const namespace = env.namespace ?? 'default';
+  const { verified } = await preflightSearchAttributes(env.connection, namespace);
+  // The time-skipping server cannot list search attributes (UNIMPLEMENTED), so nothing was checked: register them,
+  // where ALREADY_EXISTS means an earlier call did.
+  if (!verified) {
+    await registerSearchAttributes(env.connection, namespace).catch((err: unknown) => {
+      if (grpcCodeOf(err) !== GRPC_ALREADY_EXISTS) throw err;
+    });
+  }
 }
 
 export interface RunTrackerOptions {

@@ -24,6 +24,7 @@ export {
   SearchAttributePreflightError,
   checkSearchAttributes,
   preflightSearchAttributes,
+  registerSearchAttributes,
   searchAttributeCreateCommand,
   type RequiredSearchAttribute,
   type SearchAttributeCheck,

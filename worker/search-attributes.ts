@@ -216,6 +216,18 @@ export function isOperatorCallRefused(err: unknown): boolean {
   );
 }
 
+/** Registers `attrs` on the namespace as they are (no listing first, no waiting): the call the preflight makes. */
+export async function registerSearchAttributes(
+  connection: SearchAttributeOperator,
+  namespace: string,
+  attrs: readonly RequiredSearchAttribute[] = REQUIRED_SEARCH_ATTRIBUTES,
+): Promise<void> {
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(attrs.map((a) => [a.name, INDEXED_VALUE_TYPE[a.type]])),
+  });
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -250,10 +262,7 @@ export async function preflightSearchAttributes(
 
   const wanted = check.missing;
   try {
-    await connection.operatorService.addSearchAttributes({
-      namespace,
-      searchAttributes: Object.fromEntries(wanted.map((a) => [a.name, INDEXED_VALUE_TYPE[a.type]])),
-    });
+    await registerSearchAttributes(connection, namespace, wanted);
   } catch (err) {
     if (isTemporalUnavailable(err)) throw err;
     // Another process may have registered them meanwhile (workers starting together): what counts is the listing.

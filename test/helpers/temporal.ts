@@ -4,6 +4,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/contract';
+import { registerTrackerSearchAttributes } from '../../testing';
 import { WORKFLOWS_PATH, bundleTrackerWorkflows } from '../../worker/worker';
 import { devServerExecutable, sdkExecutable, testServerExecutable } from '../../scripts/temporal-servers';
 import { announceEnv } from './replay-net';
@@ -19,16 +20,8 @@ try {
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const exe = testServerExecutable();
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: sdkExecutable(exe) } });
-  await registerSearchAttributes(env);
+  await registerTrackerSearchAttributes(env);
   return announce(env, 'time-skipping');
-}
-
-const INDEXED_VALUE_TYPE = { KEYWORD: 2, INT: 3, BOOL: 5 } as const; // temporal.api.enums.v1.IndexedValueType
-
-/** The Java test server starts without our custom search attributes; register them like the dev server's flag does. */
-async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
-  const searchAttributes = Object.fromEntries(ALL_SEARCH_ATTRIBUTES.map((k) => [k.name, INDEXED_VALUE_TYPE[k.type]]));
-  await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes });
 }
 
 export interface DevServerEnvOptions {
