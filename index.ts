@@ -3,9 +3,9 @@
  * cancels AirOps batch trackers on Temporal. Every function takes a `Client` from `@temporalio/client`.
  *
  * ```ts
- * const handle = await trackAirOpsBatch(client, batchId);       // idempotent: one tracker per batch
+ * const handle = await startAirOpsBatchTracker(client, batchId); // idempotent: one tracker per batch
  * const progress = await getAirOpsBatchProgress(client, batchId); // phases, counts, percent, ETA
- * const result = await waitForAirOpsBatch(client, batchId);       // the batch's outcome
+^ * const result = await waitForAirOpsBatch(client, batchId); // the batch's outcome
  * ```
  *
  * The other entries: `airops-temporal/workflows` (workflow code for your worker's bundle), `airops-temporal/activities`

@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { trackAirOpsBatch as startTracking } from '../client/track';
+import { startAirOpsBatchTracker } from '../client/track';
 import { OlostepClient } from '../olostep/client';
 import { startSimulator, type SimulatorHandle } from '../simulator/server';
 import { createWebhookReceiver, webhookUrlFor, type SignaledEvent } from '../webhooks/server';
@@ -176,7 +176,7 @@ async function timeSkippingPollers(runs: number): Promise<{ ours: PollerResult; 
     for (let i = 0; i < runs; i++) {
       let started = performance.now();
       const batchId = await create(i, 'ours');
-      const result = await (await startTracking(env.client, batchId, { taskQueue: oursQueue })).result();
+      const result = await (await startAirOpsBatchTracker(env.client, batchId, { taskQueue: oursQueue })).result();
       ours.push({
         batchId,
         statusCalls: statusRequests(sim, batchId).length,
@@ -293,7 +293,9 @@ async function withWebhooks(runs: number, scale: number): Promise<PollerResult> 
           { items: urls(REFERENCE_URLS, `wh${i}-`), webhook: hook },
           { ...REFERENCE_SCRIPT, seed: `ref-${i}` },
         ).id;
-        const result = await (await startTracking(env.client, batchId, { taskQueue, ...trackOptions })).result();
+        const result = await (
+          await startAirOpsBatchTracker(env.client, batchId, { taskQueue, ...trackOptions })
+        ).result();
         const truth = transitionsOf(sim, batchId);
         const eventAt = new Map(sim.groundTruth(batchId).events.map((e) => [e.type as string, e.at]));
         const mine = signals.filter((s) => s.batchId === batchId).sort((a, b) => a.receivedAt - b.receivedAt);

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
-import { trackAirOpsBatch as startTracking } from '../client/track';
+import { startAirOpsBatchTracker } from '../client/track';
 import { startSimulator, type BatchScript } from '../simulator/server';
 import { WORKFLOWS_PATH } from '../worker/worker';
 import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../test/helpers/temporal';
@@ -150,7 +150,7 @@ async function main(): Promise<void> {
   const ours = async (script: BatchScript, lifecycle: string) => {
     const started = performance.now();
     const batchId = await create(script, `ours-${lifecycle}`);
-    const handle = await startTracking(env.client, batchId, { taskQueue: oursQueue });
+    const handle = await startAirOpsBatchTracker(env.client, batchId, { taskQueue: oursQueue });
     await handle.result();
     const runs = await chainHistories(env.client, handle.workflowId, handle.firstExecutionRunId);
     console.log(`  ours, ${lifecycle}: ${runs.length} run(s), ${ms(performance.now() - started)} wall`);

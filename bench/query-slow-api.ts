@@ -43,7 +43,7 @@ import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { DEFAULT_QUERY_TIMEOUT_MS, getAirOpsBatchProgress } from '../client/progress';
-import { getTrackerHandle, trackAirOpsBatch } from '../client/track';
+import { getTrackerHandle, startAirOpsBatchTracker } from '../client/track';
 import { DEFAULT_TIMEOUT_MS } from '../olostep/client';
 import { startSimulator, type FaultRule, type SimulatorHandle } from '../simulator/server';
 import { airopsEvent, trackerWorkflowId, type BatchProgress } from '../workflows/contract';
@@ -306,7 +306,7 @@ class Bench {
       return r.id;
     });
     await mapLimit(batchIds, 32, (id) =>
-      trackAirOpsBatch(this.client, id, {
+      startAirOpsBatchTracker(this.client, id, {
         taskQueue,
         minPollIntervalMs: this.args.intervalMs,
         maxPollIntervalMs: this.args.intervalMs,

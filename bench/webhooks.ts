@@ -31,7 +31,7 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { trackAirOpsBatch as startTracking } from '../client/track';
+import { startAirOpsBatchTracker } from '../client/track';
 import { startSimulator, type SimulatorHandle } from '../simulator/server';
 import { createTrackerWorker, WORKFLOWS_PATH } from '../worker/worker';
 import {
@@ -371,7 +371,7 @@ async function throughput(
       const created = sim.createBatch({ items: urls(100, `b${i}-`) });
       return { id: created.id, created: created.created };
     });
-    await Promise.all(batches.map(({ id }) => startTracking(env.client, id, { taskQueue })));
+    await Promise.all(batches.map(({ id }) => startAirOpsBatchTracker(env.client, id, { taskQueue })));
     const spec = {
       url: webhookUrlFor(base, SECRET),
       headers: { 'content-type': 'application/json' },
@@ -542,7 +542,7 @@ async function lagWithWebhooks(
       Array.from({ length: runs }, async (_, i) => {
         await new Promise((r) => setTimeout(r, i * 300)); // staggered, so the runs do not share instants
         const batchId = sim.createBatch({ items: urls(100, `lag${i}-`), webhook: hook }, { scenario: 'happy' }).id;
-        const handle = await startTracking(env.client, batchId, { taskQueue });
+        const handle = await startAirOpsBatchTracker(env.client, batchId, { taskQueue });
         console.log(`  webhooks run ${i + 1}: tracking ${batchId}`);
         const result = await handle.result();
         statusCalls.push(sim.requests.filter((r) => r.endpoint === 'status' && r.batchId === batchId).length);
@@ -609,7 +609,7 @@ async function lagPollingOnly(runs: number): Promise<LagResult['polling']> {
     for (let i = 0; i < runs; i++) {
       await syncSimClock(sim, await env.currentTimeMs());
       const batchId = sim.createBatch({ items: urls(100, `poll${i}-`) }, { scenario: 'happy' }).id;
-      const result = await (await startTracking(env.client, batchId, { taskQueue })).result();
+      const result = await (await startAirOpsBatchTracker(env.client, batchId, { taskQueue })).result();
       statusCalls.push(result.pollStats.calls);
       for (const t of transitionTimes(sim, batchId, result)) {
         if (t.happened === null || t.observed === null) throw new Error(`${t.name} not seen`);

@@ -1,7 +1,7 @@
 // The client library other services import (also the package entry point, via ../index.ts): start, read, wait
 // for, list and cancel AirOps batch trackers on Temporal. Every function takes a @temporalio/client `Client`.
 export {
-  trackAirOpsBatch,
+  startAirOpsBatchTracker,
   getTrackerHandle,
   type StartTrackingOptions,
   type StartedTrackerHandle,

@@ -27,7 +27,7 @@ export interface StartTrackingOptions extends TrackOptions {
  * @throws MissingSearchAttributesError when the namespace lacks the tracker's search attributes (or has one with
  *   another type): a tracker started there could not run. Checked once per client and namespace.
  */
-export async function trackAirOpsBatch(
+export async function startAirOpsBatchTracker(
   client: Client,
   batchId: string,
   options: StartTrackingOptions = {},

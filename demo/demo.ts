@@ -19,7 +19,7 @@ import { createLogger, installWorkerRuntime } from '../worker/logging';
 import { preflightSearchAttributes, SearchAttributePreflightError } from '../worker/search-attributes';
 import { createTrackerWorker } from '../worker/worker';
 import { cancelAirOpsBatch } from '../client/progress';
-import { trackAirOpsBatch } from '../client/track';
+import { startAirOpsBatchTracker } from '../client/track';
 import { checkBatchId, uiLink, watchCommand, type Io } from '../client/cli/commands';
 import { CliExit, EXIT, UsageError, type ExitCode } from '../client/cli/exit-codes';
 import { defaultViewMode } from '../client/cli/render';
@@ -292,7 +292,7 @@ export async function runDemo(opts: DemoOptions, ctx: DemoContext): Promise<Exit
       batchId = created.batchId;
       say(`✓ created demo batch ${batchId} (${opts.urls} URLs, scenario ${opts.scenario}) on the simulator`);
     }
-    await trackAirOpsBatch(client, batchId, { taskQueue, ...(real ? {} : demoPollOptions(opts.timeScale)) });
+    await startAirOpsBatchTracker(client, batchId, { taskQueue, ...(real ? {} : demoPollOptions(opts.timeScale)) });
     const link = uiLink(uiBase, namespace, batchId);
     say(`→ tracking workflow ${trackerWorkflowId(batchId)}`);
     if (link) say(`  Temporal UI: ${link}`);

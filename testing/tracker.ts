@@ -5,7 +5,7 @@ import { Context } from '@temporalio/activity';
 import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ResultsSink } from '../activities';
-import { trackAirOpsBatch as startTracker } from '../client/track';
+import { startAirOpsBatchTracker } from '../client/track';
 import { grpcCodeOf } from '../client/errors';
 import { OlostepClient } from '../olostep/client';
 import type { SimulatorHandle } from '../simulator/server';
@@ -159,7 +159,7 @@ export async function runTrackerOnSimulator(options: RunTrackerOptions): Promise
     ...(syncClock ? { extra: { activities: simulatorActivities(simulator, { apiKey, clock: env }) } } : {}),
   });
   return worker.runUntil(async () => {
-    const handle = await startTracker(env.client, batchId, { taskQueue, ...options.track });
+    const handle = await startAirOpsBatchTracker(env.client, batchId, { taskQueue, ...options.track });
     const result = await handle.result();
     const history = await env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).fetchHistory();
     return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, result, history };

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import { trackAirOpsBatch as startTracking } from '../../client/track';
+import { startAirOpsBatchTracker } from '../../client/track';
 import { startSimulator, type SimulatorHandle } from '../../simulator/server';
 import { trackerWorkflowId } from '../../workflows/contract';
 import { urls } from '../../test/helpers/tracker';
@@ -140,7 +140,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   let done = 0;
   const t0 = performance.now();
   await mapLimit(batchIds, opts.startConcurrency, async (id) => {
-    await startTracking(client, id, { taskQueue });
+    await startAirOpsBatchTracker(client, id, { taskQueue });
     if (++done % 1_000 === 0) log(`  ${done} started (${round(done / ((performance.now() - t0) / 1000))}/s)`);
   });
   const startedUntil = Date.now();

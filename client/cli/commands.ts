@@ -13,7 +13,7 @@ import {
   refreshAirOpsBatchProgress,
   waitForAirOpsBatch,
 } from '../progress';
-import { trackAirOpsBatch } from '../track';
+import { startAirOpsBatchTracker } from '../track';
 import { EXIT, UsageError, classifyError, oneLine, type ExitCode } from './exit-codes';
 import { createProgressView, listTable, outcomeLine, statusText, type ViewMode } from './render';
 
@@ -83,7 +83,7 @@ export async function trackCommand(
   io: Io,
   ui: { baseUrl?: string | null; namespace: string },
 ): Promise<void> {
-  const handle = await trackAirOpsBatch(client, batchId, { taskQueue: o.taskQueue, ...o.track });
+  const handle = await startAirOpsBatchTracker(client, batchId, { taskQueue: o.taskQueue, ...o.track });
   io.out.write(`tracking AirOps batch ${batchId}: workflow ${handle.workflowId} (run ${handle.firstExecutionRunId})\n`);
   const link = uiLink(ui.baseUrl, ui.namespace, batchId);
   if (link) io.out.write(`Temporal UI: ${link}\n`);

@@ -19,7 +19,7 @@ import {
   refreshAirOpsBatchProgress,
   waitForAirOpsBatch,
 } from '../../client/progress';
-import { getTrackerHandle, trackAirOpsBatch } from '../../client/track';
+import { getTrackerHandle, startAirOpsBatchTracker } from '../../client/track';
 import { devServerExecutable } from '../../scripts/temporal-servers';
 import type { BatchScript } from '../../simulator/server';
 import { WORKFLOWS_PATH, createTrackerWorker } from '../../worker/worker';
@@ -193,7 +193,7 @@ describe('queries on closed trackers: client library, airops CLI and temporal CL
 
   it('a completed tracker (two webhook signals and a refreshNow during its life): every path answers alike', async () => {
     const batchId = stack.createBatch(MEDIUM, 20);
-    await trackAirOpsBatch(client, batchId, { taskQueue: stack.taskQueue, ...FAST_POLLS });
+    await startAirOpsBatchTracker(client, batchId, { taskQueue: stack.taskQueue, ...FAST_POLLS });
     await eventually(async () => ((await getAirOpsBatchProgress(client, batchId)).overall !== null ? true : undefined));
 
     // A webhook while scraping, a refreshNow, then a webhook once scraping completed.
@@ -248,7 +248,7 @@ describe('queries on closed trackers: client library, airops CLI and temporal CL
 
   it('a cancelled tracker (a webhook signal and a refreshNow before the cancel): every path answers alike', async () => {
     const batchId = stack.createBatch(SLOW, 20);
-    await trackAirOpsBatch(client, batchId, { taskQueue: stack.taskQueue, ...FAST_POLLS });
+    await startAirOpsBatchTracker(client, batchId, { taskQueue: stack.taskQueue, ...FAST_POLLS });
     await eventually(async () => ((await getAirOpsBatchProgress(client, batchId)).overall !== null ? true : undefined));
     const running = await simStatus(batchId);
     await getTrackerHandle(client, batchId).signal(

@@ -19,7 +19,7 @@ import {
   getAirOpsBatchProgress,
   listAirOpsBatches,
   refreshAirOpsBatchProgress,
-  trackAirOpsBatch,
+  startAirOpsBatchTracker,
   waitForAirOpsBatch,
   type BatchProgress,
 } from '../../index';
@@ -45,7 +45,7 @@ describe('client library (dev server + worker + simulator)', () => {
 
   it('the package entry point exports the library', () => {
     for (const name of [
-      'trackAirOpsBatch',
+      'startAirOpsBatchTracker',
       'getAirOpsBatchProgress',
       'waitForAirOpsBatch',
       'listAirOpsBatches',
@@ -59,10 +59,10 @@ describe('client library (dev server + worker + simulator)', () => {
     }
   });
 
-  it('trackAirOpsBatch is idempotent: a second call returns the same run', async () => {
+  it('startAirOpsBatchTracker is idempotent: a second call returns the same run', async () => {
     const id = stack.createBatch(SLOW);
-    const a = await trackAirOpsBatch(client, id, { taskQueue: stack.taskQueue, ...FAST_POLLS });
-    const b = await trackAirOpsBatch(client, id, { taskQueue: stack.taskQueue, ...FAST_POLLS });
+    const a = await startAirOpsBatchTracker(client, id, { taskQueue: stack.taskQueue, ...FAST_POLLS });
+    const b = await startAirOpsBatchTracker(client, id, { taskQueue: stack.taskQueue, ...FAST_POLLS });
     assert.equal(a.workflowId, `airops-batch-${id}`);
     assert.equal(b.firstExecutionRunId, a.firstExecutionRunId);
     await cancelAirOpsBatch(client, id);
@@ -149,7 +149,7 @@ describe('client library (dev server + worker + simulator)', () => {
     // A running tracker: both answer from the same workflow state (a query's clock is the last workflow task's) as
     // long as no poll ran in between, so this tracker polls only every 5 s.
     const running = stack.createBatch(SLOW);
-    await trackAirOpsBatch(client, running, {
+    await startAirOpsBatchTracker(client, running, {
       taskQueue: stack.taskQueue,
       minPollIntervalMs: 5_000,
       maxPollIntervalMs: 5_000,
@@ -234,7 +234,7 @@ describe('client library (dev server + worker + simulator)', () => {
   });
 
   it('a batch the API does not know: the tracker fails with NotFound (WorkflowFailedError)', async () => {
-    await trackAirOpsBatch(client, 'batch_never_created', {
+    await startAirOpsBatchTracker(client, 'batch_never_created', {
       taskQueue: stack.taskQueue,
       ...FAST_POLLS,
       notFoundGraceMs: 0,
@@ -262,7 +262,7 @@ describe('client library (dev server + worker + simulator)', () => {
 
   it('no worker on the task queue: the progress query fails with TrackerQueryTimeoutError', async () => {
     const id = stack.createBatch(QUICK);
-    await trackAirOpsBatch(client, id, { taskQueue: `${stack.taskQueue}-nobody` });
+    await startAirOpsBatchTracker(client, id, { taskQueue: `${stack.taskQueue}-nobody` });
     const t = Date.now();
     await assert.rejects(getAirOpsBatchProgress(client, id, { timeoutMs: 1_000 }), (err: unknown) => {
       assert.ok(err instanceof TrackerQueryTimeoutError, `got ${String(err)} (cause ${String((err as Error).cause)})`);
@@ -289,7 +289,7 @@ describe('client library (dev server + worker + simulator)', () => {
     const nowhere = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
     for (const [what, id] of BAD_IDS) {
       for (const call of [
-        () => trackAirOpsBatch(nowhere, id),
+        () => startAirOpsBatchTracker(nowhere, id),
         () => getAirOpsBatchProgress(nowhere, id),
         () => waitForAirOpsBatch(nowhere, id),
         () => describeAirOpsBatch(nowhere, id),

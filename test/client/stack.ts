@@ -6,7 +6,7 @@ import type { Worker } from '@temporalio/worker';
 import { JsonlFileSink } from '../../activities';
 import { startSimulator, type BatchScript, type SimulatorHandle } from '../../simulator/server';
 import { WORKFLOWS_PATH, createTrackerWorker } from '../../worker/worker';
-import { trackAirOpsBatch } from '../../client/track';
+import { startAirOpsBatchTracker } from '../../client/track';
 import type { TrackOptions } from '../../workflows/contract';
 import { createDevServerEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 
@@ -88,7 +88,7 @@ export async function startStack(
     createBatch,
     async createAndTrack(script = QUICK, urls = 20) {
       const id = createBatch(script, urls);
-      await trackAirOpsBatch(env.client, id, { taskQueue, ...FAST_POLLS });
+      await startAirOpsBatchTracker(env.client, id, { taskQueue, ...FAST_POLLS });
       return id;
     },
     async teardown() {

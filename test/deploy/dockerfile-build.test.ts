@@ -11,7 +11,7 @@ import { arch, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startSimulator, type SimulatorHandle } from '../../simulator/server';
-import { trackAirOpsBatch } from '../../client/track';
+import { startAirOpsBatchTracker } from '../../client/track';
 import { trackerWorkflowId, type TrackResult } from '../../workflows/contract';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 import { assertOutcomeMatchesTruth, urls } from '../helpers/tracker';
@@ -177,7 +177,7 @@ describe('the Dockerfile, built outside Docker, and its image run against the de
     // One failed status call on the way, so the failure counter the README says to alert on exists.
     sim.faults.set({ fault: { type: 'server_error', status: 503 }, endpoints: ['status'], count: 1 });
     const batch = sim.createBatch({ items: urls(30, 'img') }, QUICK);
-    const handle = await trackAirOpsBatch(env.client, batch.id, {
+    const handle = await startAirOpsBatchTracker(env.client, batch.id, {
       taskQueue,
       minPollIntervalMs: 200,
       maxPollIntervalMs: 1_000,

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startSimulator, type BatchScript, type SimulatorHandle } from '../../simulator/server';
-import { trackAirOpsBatch, type StartedTrackerHandle } from '../../client/track';
+import { startAirOpsBatchTracker, type StartedTrackerHandle } from '../../client/track';
 import { getProgress, type TrackResult } from '../../workflows/contract';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 import { TEST_API_KEY, assertOutcomeMatchesTruth, historiesOfChain, urls, type HistoryEvent } from '../helpers/tracker';
@@ -89,7 +89,7 @@ describe(`scaling out: ${WORKERS} worker processes on one task queue (dev server
     const handles: { id: string; handle: StartedTrackerHandle }[] = [];
     for (let i = 0; i < BATCHES; i++) {
       const batch = sim.createBatch({ items: urls(20, `s${i}`) }, SCRIPT);
-      const handle = await trackAirOpsBatch(env.client, batch.id, {
+      const handle = await startAirOpsBatchTracker(env.client, batch.id, {
         taskQueue,
         minPollIntervalMs: 200,
         maxPollIntervalMs: 1_000,

@@ -15,7 +15,7 @@ import { Client } from '@temporalio/client';
 import { devServerExecutable } from '../../scripts/temporal-servers';
 import { startSimulator, type SimulatorHandle } from '../../simulator/server';
 import { WORKFLOWS_PATH, createTrackerWorker } from '../../worker/worker';
-import { trackAirOpsBatch } from '../../client/track';
+import { startAirOpsBatchTracker } from '../../client/track';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/contract';
 import { createDevServerEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 import { TEST_API_KEY, assertOutcomeMatchesTruth, urls } from '../helpers/tracker';
@@ -97,7 +97,7 @@ describe('register-search-attributes.sh against the dev server', () => {
       await worker.runUntil(async () => {
         const client = new Client({ connection: env.connection, namespace });
         const batch = sim.createBatch({ items: urls(12) });
-        const handle = await trackAirOpsBatch(client, batch.id, {
+        const handle = await startAirOpsBatchTracker(client, batch.id, {
           taskQueue,
           minPollIntervalMs: 200,
           maxPollIntervalMs: 1_000,

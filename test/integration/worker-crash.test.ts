@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startSimulator, type SimulatorHandle } from '../../simulator/server';
-import { trackAirOpsBatch } from '../../client/track';
+import { startAirOpsBatchTracker } from '../../client/track';
 import { getProgress } from '../../workflows/contract';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 import { TEST_API_KEY, assertOutcomeMatchesTruth, urls } from '../helpers/tracker';
@@ -63,7 +63,7 @@ describe('worker process killed mid-batch (dev server, real HTTP)', () => {
   it('finishes with ground-truth metrics after a SIGKILL and restart', async (t) => {
     let worker = await startWorker();
     const created = sim.createBatch({ items: urls(40) });
-    const handle = await trackAirOpsBatch(env.client, created.id, {
+    const handle = await startAirOpsBatchTracker(env.client, created.id, {
       taskQueue,
       minPollIntervalMs: 500,
       maxPollIntervalMs: 2_000,

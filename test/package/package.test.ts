@@ -49,7 +49,7 @@ const LOWEST_TEMPORAL = /^\^(\d+\.\d+\.\d+)$/.exec(PKG.peerDependencies['@tempor
 /** For each entry: names it must export (checked from CommonJS, ESM and TypeScript). */
 const ENTRIES: Record<string, string[]> = {
   '.': [
-    'trackAirOpsBatch',
+    'startAirOpsBatchTracker',
     'getAirOpsBatchProgress',
     'waitForAirOpsBatch',
     'listAirOpsBatches',

@@ -1,6 +1,6 @@
 // Scenario: hostile input at every door.
 // 1. Batch ids that are empty, whitespace, 10 KB long, `../../v1/x`, percent-encoded slashes, NUL, control and
-//    invisible characters, ... are refused by the library (`trackAirOpsBatch` and every other entry point) and by
+//    invisible characters, ... are refused by the library (`startAirOpsBatchTracker` and every other entry point) and by
 //    the CLI (`bin/airops.mjs track|status <id>`: exit 2, one line) before anything starts: no workflow exists, no
 //    HTTP request reached the simulator, and the CLI never even opened a connection (it is pointed at a listener
 //    that counts connections). A tracker started around the library (straight through the Temporal client) still
@@ -27,7 +27,7 @@ import {
   describeAirOpsBatch,
   getAirOpsBatchProgress,
   getTrackerHandle,
-  trackAirOpsBatch,
+  startAirOpsBatchTracker,
   waitForAirOpsBatch,
 } from '../../client';
 import { startRun } from '../../client/run';
@@ -329,7 +329,7 @@ export async function runHostileInputScenario(opts: HostileInputOptions): Promis
     let calls = 0;
     let refused = 0;
     const entryPoints: [string, (id: string) => Promise<unknown>][] = [
-      ['trackAirOpsBatch', (id) => trackAirOpsBatch(client, id, { taskQueue: queues.sim })],
+      ['startAirOpsBatchTracker', (id) => startAirOpsBatchTracker(client, id, { taskQueue: queues.sim })],
       ['getAirOpsBatchProgress', (id) => getAirOpsBatchProgress(client, id)],
       ['waitForAirOpsBatch', (id) => waitForAirOpsBatch(client, id)],
       ['describeAirOpsBatch', (id) => describeAirOpsBatch(client, id)],
@@ -466,7 +466,7 @@ export async function runHostileInputScenario(opts: HostileInputOptions): Promis
     }
     // And end to end through the library and a tracker: accepted, encoded, NotFound from the API.
     const emoji = UNICODE_BATCH_IDS[0] ?? 'batch_🚀';
-    const emojiHandle = await trackAirOpsBatch(client, emoji, {
+    const emojiHandle = await startAirOpsBatchTracker(client, emoji, {
       taskQueue: queues.sim,
       ...FAST_TRACK,
       notFoundGraceMs: 0,
@@ -510,7 +510,7 @@ export async function runHostileInputScenario(opts: HostileInputOptions): Promis
       'tracker',
       400,
       'Validation',
-      () => trackAirOpsBatch(client, 'batch_http400', { taskQueue: queues.stub, ...FAST_TRACK }),
+      () => startAirOpsBatchTracker(client, 'batch_http400', { taskQueue: queues.stub, ...FAST_TRACK }),
       stubRequests,
     );
     await typedCase(
@@ -518,17 +518,21 @@ export async function runHostileInputScenario(opts: HostileInputOptions): Promis
       401,
       'Unauthorized',
       () =>
-        trackAirOpsBatch(client, sim.createBatch({ items: [{ url: 'https://example.test/401', custom_id: 'a' }] }).id, {
-          taskQueue: queues.wrongKey,
-          ...FAST_TRACK,
-        }),
+        startAirOpsBatchTracker(
+          client,
+          sim.createBatch({ items: [{ url: 'https://example.test/401', custom_id: 'a' }] }).id,
+          {
+            taskQueue: queues.wrongKey,
+            ...FAST_TRACK,
+          },
+        ),
       simRequests,
     );
     await typedCase(
       'tracker',
       402,
       'PaymentRequired',
-      () => trackAirOpsBatch(client, 'batch_http402', { taskQueue: queues.stub, ...FAST_TRACK }),
+      () => startAirOpsBatchTracker(client, 'batch_http402', { taskQueue: queues.stub, ...FAST_TRACK }),
       stubRequests,
     );
     await typedCase(
@@ -536,7 +540,11 @@ export async function runHostileInputScenario(opts: HostileInputOptions): Promis
       404,
       'NotFound',
       () =>
-        trackAirOpsBatch(client, 'batch_does_not_exist', { taskQueue: queues.sim, ...FAST_TRACK, notFoundGraceMs: 0 }),
+        startAirOpsBatchTracker(client, 'batch_does_not_exist', {
+          taskQueue: queues.sim,
+          ...FAST_TRACK,
+          notFoundGraceMs: 0,
+        }),
       simRequests,
     );
     await typedCase(

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { startRun } from '../../client/run';
-import { trackAirOpsBatch } from '../../client/track';
+import { startAirOpsBatchTracker } from '../../client/track';
 import { startSimulator } from '../../simulator/server';
 import {
   getPollStats,
@@ -275,7 +275,11 @@ export async function runSecretsScenario(opts: SecretsOptions): Promise<SecretsR
           durations: { scrapingMs: 3_000 * opts.timeScale },
         },
       );
-      const h = await trackAirOpsBatch(client, created.id, { taskQueue: queue, ...FAST_TRACK, maxPollsPerRun: 3 });
+      const h = await startAirOpsBatchTracker(client, created.id, {
+        taskQueue: queue,
+        ...FAST_TRACK,
+        maxPollsPerRun: 3,
+      });
       handles.push({ label: `tracker ${i}`, kind: 'tracker', result: () => h.result() });
     }
     // A tracker started by the webhook receiver: a batch created over HTTP with the receiver as its webhook.
@@ -309,16 +313,24 @@ export async function runSecretsScenario(opts: SecretsOptions): Promise<SecretsR
         label: 'tracker of an unknown batch',
         expect: 'NotFound',
         start: () =>
-          trackAirOpsBatch(client, 'batch_secrets_unknown', { taskQueue: queue, ...FAST_TRACK, notFoundGraceMs: 0 }),
+          startAirOpsBatchTracker(client, 'batch_secrets_unknown', {
+            taskQueue: queue,
+            ...FAST_TRACK,
+            notFoundGraceMs: 0,
+          }),
       },
       {
         label: 'tracker with the wrong key',
         expect: 'Unauthorized',
         start: () =>
-          trackAirOpsBatch(client, sim.createBatch({ items: [{ url: 'https://example.test/w', custom_id: 'w' }] }).id, {
-            taskQueue: wrongQueue,
-            ...FAST_TRACK,
-          }),
+          startAirOpsBatchTracker(
+            client,
+            sim.createBatch({ items: [{ url: 'https://example.test/w', custom_id: 'w' }] }).id,
+            {
+              taskQueue: wrongQueue,
+              ...FAST_TRACK,
+            },
+          ),
       },
       {
         label: 'run with the wrong key',

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { startRun } from '../../client/run';
-import { trackAirOpsBatch } from '../../client/track';
+import { startAirOpsBatchTracker } from '../../client/track';
 import type { CreateBatchRequestInput } from '../../olostep/schemas';
 import type { SimulatorHandle } from '../../simulator/server';
 import type { RunResult, TrackOptions, TrackResult } from '../../workflows/contract';
@@ -130,7 +130,7 @@ export async function startWorkload(
         { scenario, durations: { scrapingMs } },
       );
       plan.trackerBatchIds?.add(created.id);
-      const handle = await withRetry(() => trackAirOpsBatch(client, created.id, { taskQueue, ...plan.track }));
+      const handle = await withRetry(() => startAirOpsBatchTracker(client, created.id, { taskQueue, ...plan.track }));
       const item: WorkItem = {
         kind,
         workflowId: handle.workflowId,

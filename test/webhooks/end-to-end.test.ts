@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { trackAirOpsBatch as startTracking } from '../../client/track';
+import { startAirOpsBatchTracker } from '../../client/track';
 import { startSimulator, type BatchScript, type SimulatorHandle } from '../../simulator/server';
 import { WORKFLOWS_PATH, createTrackerWorker } from '../../worker/worker';
 import { trackerWorkflowId, type TrackResult } from '../../workflows/contract';
@@ -139,7 +139,7 @@ describe('webhooks end to end (dev server, worker, simulator over HTTP)', () => 
     await Promise.all(
       cases.map(async ([name, script]) => {
         const batchId = createBatch(script);
-        const handle = await startTracking(env.client, batchId, { taskQueue });
+        const handle = await startAirOpsBatchTracker(env.client, batchId, { taskQueue });
         const result = await handle.result();
         await sim.whenIdle();
         assertMatchesTruth(result, batchId);
@@ -185,7 +185,7 @@ describe('webhooks end to end (dev server, worker, simulator over HTTP)', () => 
     await Promise.all(
       cases.map(async ([name, script]) => {
         const batchId = createBatch(script);
-        const handle = await startTracking(env.client, batchId, { taskQueue });
+        const handle = await startAirOpsBatchTracker(env.client, batchId, { taskQueue });
         const result = await handle.result();
         await sim.whenIdle();
         assertMatchesTruth(result, batchId);
@@ -213,7 +213,7 @@ describe('webhooks end to end (dev server, worker, simulator over HTTP)', () => 
     assert.ok(startedEvent?.workflowExecutionStartedEventAttributes, 'started by signalWithStart');
     assert.equal(signaledEvent?.workflowExecutionSignaledEventAttributes?.signalName, 'airopsEvent');
     // A client that starts tracking later gets the same tracker (USE_EXISTING).
-    const later = await startTracking(env.client, batchId, { taskQueue });
+    const later = await startAirOpsBatchTracker(env.client, batchId, { taskQueue });
     const { runId } = await handle.describe();
     assert.equal(later.firstExecutionRunId, runId);
     const result = await handle.result();
@@ -227,7 +227,7 @@ describe('webhooks end to end (dev server, worker, simulator over HTTP)', () => 
 
   it('a late event for a tracker that completed: 200 "ignored", no second run, no extra status call', async () => {
     const batchId = createBatch({ scenario: 'enrichment_skipped' });
-    const result = await (await startTracking(env.client, batchId, { taskQueue })).result();
+    const result = await (await startAirOpsBatchTracker(env.client, batchId, { taskQueue })).result();
     assert.equal(result.status, 'completed');
     const truth = sim.groundTruth(batchId);
     const calls = statusCalls(batchId);

@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startSimulator, type SimulatorHandle } from '../../simulator/server';
-import { trackAirOpsBatch } from '../../client/track';
+import { startAirOpsBatchTracker } from '../../client/track';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 import { eventually } from '../helpers/wait';
 import { replayNet } from '../helpers/replay-net';
@@ -91,7 +91,7 @@ describe('worker process (worker/main.ts)', () => {
       // An in-flight status call when SIGTERM arrives: the simulator holds it for 4 s.
       sim.faults.set({ fault: { type: 'slow', delayMs: 4_000 }, endpoints: ['status'], count: 1 });
       const batch = sim.createBatch({ items: [{ url: 'https://example.test/a', custom_id: 'a' }] });
-      const handle = await trackAirOpsBatch(env.client, batch.id, { taskQueue });
+      const handle = await startAirOpsBatchTracker(env.client, batch.id, { taskQueue });
       // The slow fault is taken when the status call arrives at the simulator.
       const ruleId = sim.faults.list()[0]?.id;
       assert.ok(ruleId !== undefined);

@@ -16,7 +16,7 @@ import type { SearchAttributeType } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { devServerExecutable, sdkExecutable } from '../../scripts/temporal-servers';
 import { startSimulator, type SimulatorHandle } from '../../simulator/server';
-import { trackAirOpsBatch } from '../../client/track';
+import { startAirOpsBatchTracker } from '../../client/track';
 import { startRun } from '../../client/run';
 import { MissingSearchAttributesError } from '../../client/errors';
 import { classifyError } from '../../client/cli/exit-codes';
@@ -122,7 +122,7 @@ describe('search-attribute preflight', () => {
       const client = new Client({ connection: env.connection });
       const calls = countListCalls(env.connection);
       const batch = sim.createBatch({ items: [{ url: 'https://example.test/a', custom_id: 'a' }] });
-      const err = await trackAirOpsBatch(client, batch.id, { taskQueue: 'nobody' }).then(
+      const err = await startAirOpsBatchTracker(client, batch.id, { taskQueue: 'nobody' }).then(
         () => assert.fail('started a tracker on a namespace without the attributes'),
         (e: unknown) => e,
       );
@@ -185,12 +185,12 @@ describe('search-attribute preflight', () => {
           { url: 'https://example.test/b', custom_id: 'b' },
         ],
       });
-      const handle = await trackAirOpsBatch(client, batch.id, {
+      const handle = await startAirOpsBatchTracker(client, batch.id, {
         taskQueue,
         minPollIntervalMs: 300,
         maxPollIntervalMs: 1_000,
       });
-      await trackAirOpsBatch(client, batch.id, { taskQueue }); // idempotent start: no second check
+      await startAirOpsBatchTracker(client, batch.id, { taskQueue }); // idempotent start: no second check
       assert.equal(calls(), 1, 'the positive answer is cached per client and namespace');
       const result = await handle.result();
       assert.equal(result.status, 'completed');
@@ -284,7 +284,7 @@ describe('search-attribute preflight', () => {
     });
 
     it('the client library: MissingSearchAttributesError with the wrong-typed attribute', async () => {
-      const err = await trackAirOpsBatch(new Client({ connection: env.connection }), 'batch_wrongtype', {
+      const err = await startAirOpsBatchTracker(new Client({ connection: env.connection }), 'batch_wrongtype', {
         taskQueue: 'nobody',
       }).then(
         () => assert.fail('started'),

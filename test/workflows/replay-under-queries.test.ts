@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Worker } from '@temporalio/worker';
 import { getProgress, getTimeline, refreshNow } from '../../workflows/contract';
 import { WORKFLOWS_PATH } from '../../worker/worker';
-import { trackAirOpsBatch as startTracking } from '../../client/track';
+import { startAirOpsBatchTracker } from '../../client/track';
 import { workflowBundle } from '../helpers/temporal';
 import { replayNet } from '../helpers/replay-net';
 import { QUICK, startStack, type Stack } from '../client/stack';
@@ -26,7 +26,7 @@ describe('replay of trackers queried all through their life (dev server)', () =>
     const handles = [];
     for (let i = 0; i < 6; i++) {
       const batchId = stack.createBatch(QUICK);
-      const handle = await startTracking(stack.env.client, batchId, {
+      const handle = await startAirOpsBatchTracker(stack.env.client, batchId, {
         taskQueue: stack.taskQueue,
         minPollIntervalMs: 200,
         maxPollIntervalMs: 1_000,

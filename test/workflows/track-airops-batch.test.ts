@@ -21,7 +21,7 @@ import {
   type TrackResult,
 } from '../../workflows/contract';
 import { WORKFLOWS_PATH } from '../../worker/worker';
-import { trackAirOpsBatch as startTracking } from '../../client/track';
+import { startAirOpsBatchTracker } from '../../client/track';
 import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 import { replayNet } from '../helpers/replay-net';
 import {
@@ -79,7 +79,7 @@ function describeTracker(mode: (typeof CACHE_MODES)[number]): void {
     async function createAndTrack(script: BatchScript, n = 20, options: TrackOptions = {}) {
       await syncSimClock(sim, await env.currentTimeMs());
       const created = sim.createBatch({ items: urls(n) }, script);
-      const handle = await startTracking(env.client, created.id, { taskQueue, ...options });
+      const handle = await startAirOpsBatchTracker(env.client, created.id, { taskQueue, ...options });
       return { batchId: created.id, handle };
     }
 
@@ -203,7 +203,10 @@ function describeTracker(mode: (typeof CACHE_MODES)[number]): void {
     });
 
     it('NotFound after the grace window fails the workflow with type NotFound', async () => {
-      const handle = await startTracking(env.client, 'batch_does_not_exist', { taskQueue, notFoundGraceMs: 60_000 });
+      const handle = await startAirOpsBatchTracker(env.client, 'batch_does_not_exist', {
+        taskQueue,
+        notFoundGraceMs: 60_000,
+      });
       await assert.rejects(handle.result(), (err: unknown) => {
         assert.ok(err instanceof WorkflowFailedError);
         assert.ok(err.cause instanceof ApplicationFailure);
@@ -330,7 +333,7 @@ function describeTracker(mode: (typeof CACHE_MODES)[number]): void {
             { scenario: 'happy', durations: { scrapingMs: 30_000, enrichSubmitMs: 1_000, enrichingMs: 30_000 } },
           );
           const batchId = created.id;
-          const handle = await startTracking(env.client, batchId, {
+          const handle = await startAirOpsBatchTracker(env.client, batchId, {
             taskQueue: heldQueue,
             minPollIntervalMs: 1_000,
             maxPollIntervalMs: 3_000, // webhooks stretch polls to the max: keep it short, time does not skip here
@@ -404,7 +407,7 @@ function describeTracker(mode: (typeof CACHE_MODES)[number]): void {
 
     it('starting twice for one batch yields one workflow', async () => {
       const { batchId, handle } = await createAndTrack({ scenario: 'happy' });
-      const again = await startTracking(env.client, batchId, { taskQueue });
+      const again = await startAirOpsBatchTracker(env.client, batchId, { taskQueue });
       assert.equal(again.workflowId, trackerWorkflowId(batchId));
       assert.equal(again.firstExecutionRunId, handle.firstExecutionRunId);
       await handle.cancel();
