@@ -55,7 +55,8 @@ export {
   type TrackOptions,
   type TrackResult,
 } from '../workflows/contract';
-// runAirOpsBatch (create a batch from URLs, track it, collect its items): see client/run.ts.
+// runAirOpsBatch (create a batch from URLs, track it, collect its items): client/run.ts gathers url-list, run-start,
+// run-watch and run-results.
 export * from './run';
 export { assertSearchAttributes } from './search-attributes';
 export {

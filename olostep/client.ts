@@ -432,8 +432,3 @@ export class OlostepClient {
     return new OlostepError({ ...base, reason: `request failed: ${message}`, retryable: false });
   }
 }
-
-/** Same as `new OlostepClient(options)`. */
-export function createOlostepClient(options: OlostepClientOptions): OlostepClient {
-  return new OlostepClient(options);
-}

@@ -1,10 +1,15 @@
 // The receiver's configuration, read from the environment once and validated with zod. A missing or invalid
 // setting stops the process with one line naming the variable; secret values are never printed.
 // The Temporal connection (address, namespace, TLS, API key) is read exactly as the worker and the CLI read it
-// (worker/config.ts → @temporalio/envconfig: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*,
-// or a TEMPORAL_CONFIG_FILE/TEMPORAL_PROFILE), so the receiver reaches Temporal Cloud like they do.
+// (client/temporal-connection.ts → @temporalio/envconfig: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
+// TEMPORAL_TLS_*, or a TEMPORAL_CONFIG_FILE/TEMPORAL_PROFILE), so the receiver reaches Temporal Cloud like they do.
 import { z } from 'zod';
-import { ConfigError, loadTemporalConnectConfig, type TemporalConnectConfig } from '../worker/config';
+import {
+  ConfigError,
+  cleanEnv,
+  loadTemporalConnectConfig,
+  type TemporalConnectConfig,
+} from '../client/temporal-connection';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contract';
 import { DEFAULT_MAX_BACKLOG } from './journal';
 import { DEFAULT_BODY_LIMIT, DEFAULT_WEBHOOK_PATH, pathProblem, secretProblem } from './server';
@@ -65,9 +70,8 @@ export class WebhookConfigError extends Error {
  * @throws WebhookConfigError whose message is one line naming each bad variable, never a secret's value.
  */
 export function loadWebhookConfig(env: NodeJS.ProcessEnv = process.env): WebhookConfig {
-  const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const problems: string[] = [];
-  const parsed = WebhookConfig.safeParse(clean);
+  const parsed = WebhookConfig.safeParse(cleanEnv(env));
   if (!parsed.success) problems.push(...parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`));
   let temporal: TemporalConnectConfig | null = null;
   try {

@@ -1,27 +1,25 @@
-// The worker's configuration, read from the environment once and validated with zod. A missing or invalid
-// setting stops the worker with one clear line naming the variable. Secrets (the Olostep API key, the Temporal
-// API key, TLS keys) are never printed: `describeWorkerConfig` is the only view of the config that is logged.
+// The worker's own settings, read from the environment once and validated with zod. A missing or invalid setting
+// stops the worker with one clear line naming the variable. Secrets (the Olostep API key, the Temporal API key, TLS
+// keys) are never printed: `describeWorkerConfig` is the only view of the config that is logged.
 //
-// The Temporal connection (address, namespace, TLS, API key, gRPC metadata) goes through @temporalio/envconfig,
-// the SDKs' shared loader: an optional TOML profile (TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE) overridden by
-// TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS, TEMPORAL_TLS_* … so the same variables
-// work for the worker, the CLI and the `temporal` CLI, against a dev server or Temporal Cloud.
-import { loadClientConnectConfig } from '@temporalio/envconfig';
-import type { NativeConnectionOptions } from '@temporalio/worker';
+// The Temporal connection (address, namespace, TLS, API key, gRPC metadata) is read by client/temporal-connection.ts
+// through @temporalio/envconfig, as the CLI, the webhook receiver and the demo read it.
 import { z } from 'zod';
+import { ConfigError, HOST_PORT, cleanEnv, type TemporalConnectConfig } from '../client/temporal-connection';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contract';
-
-const HOST_PORT = /^[^\s:/]+:\d{1,5}$/;
 
 const optionalInt = (min: number) =>
   z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min)).optional();
 
 const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const OLOSTEP_KEY_HELP = 'is required (the Olostep API key; the simulator accepts sim_test_key)';
 
-/** The variables the worker reads itself. Temporal's own TEMPORAL_* variables are read by envconfig (below). */
+/**
+ * The variables the worker reads itself. TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE are only checked here, so a bad
+ * value is named with the rest; the connection itself, with the other TEMPORAL_* variables, is loaded by
+ * loadTemporalConnectConfig (client/temporal-connection.ts).
+ */
 export const WorkerConfig = z.object({
   TEMPORAL_ADDRESS: z.string().regex(HOST_PORT, 'must be host:port, e.g. localhost:7233').optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).optional(),
@@ -54,18 +52,6 @@ export const WorkerConfig = z.object({
 export type WorkerConfig = z.infer<typeof WorkerConfig>;
 
 export const DEFAULT_SHUTDOWN_GRACE_MS = 45_000;
-export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
-
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
-/** Drops unset and empty variables, so `FOO=` means "use the default", as in most 12-factor apps. */
-function cleanEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
-  );
-}
 
 /** Parses the environment; throws a ConfigError whose message is one line naming each bad variable. */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -75,52 +61,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     throw new ConfigError(`invalid worker configuration: ${problems.join('; ')}`);
   }
   return parsed.data;
-}
-
-/** Where and how to reach Temporal: connection options for `NativeConnection.connect` / `Connection.connect`. */
-export interface TemporalConnectConfig {
-  address: string;
-  namespace: string;
-  connectionOptions: NativeConnectionOptions & { address: string };
-  /** Whether TLS is on (explicit TLS settings, or implied by an API key, as for Temporal Cloud). */
-  tls: boolean;
-  /** Whether an API key is set (never the key itself). */
-  apiKey: boolean;
-}
-
-/**
- * The Temporal connection from the environment (and an optional envconfig TOML profile), with explicit
- * `overrides` (CLI flags) on top. Throws a one-line ConfigError for a malformed address, profile or TLS setting.
- */
-export function loadTemporalConnectConfig(
-  env: NodeJS.ProcessEnv = process.env,
-  overrides: { address?: string; namespace?: string } = {},
-): TemporalConnectConfig {
-  const vars = cleanEnv(env);
-  if (overrides.address !== undefined) vars.TEMPORAL_ADDRESS = overrides.address;
-  if (overrides.namespace !== undefined) vars.TEMPORAL_NAMESPACE = overrides.namespace;
-  if (vars.TEMPORAL_ADDRESS !== undefined && !HOST_PORT.test(vars.TEMPORAL_ADDRESS)) {
-    throw new ConfigError(
-      `invalid Temporal configuration: TEMPORAL_ADDRESS must be host:port, e.g. localhost:7233; got ${JSON.stringify(vars.TEMPORAL_ADDRESS.slice(0, 80))}`,
-    );
-  }
-  let loaded: ReturnType<typeof loadClientConnectConfig>;
-  try {
-    loaded = loadClientConnectConfig({ overrideEnvVars: vars });
-  } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new ConfigError(`invalid Temporal configuration: ${why.split('\n')[0]}`);
-  }
-  const address = loaded.connectionOptions.address ?? DEFAULT_TEMPORAL_ADDRESS;
-  const namespace = loaded.namespace ?? 'default';
-  const { tls } = loaded.connectionOptions;
-  return {
-    address,
-    namespace,
-    connectionOptions: { ...loaded.connectionOptions, address },
-    tls: tls !== undefined && tls !== false && tls !== null,
-    apiKey: typeof loaded.connectionOptions.apiKey === 'string' && loaded.connectionOptions.apiKey.length > 0,
-  };
 }
 
 /** The loggable view of the configuration: no keys, only whether they are set. */

@@ -7,15 +7,8 @@
 import { NativeConnection } from '@temporalio/worker';
 import { JsonlFileSink } from '../activities';
 import { isTemporalUnavailable } from '../client/errors';
-import {
-  ConfigError,
-  DEFAULT_SHUTDOWN_GRACE_MS,
-  describeWorkerConfig,
-  loadTemporalConnectConfig,
-  loadWorkerConfig,
-  type TemporalConnectConfig,
-  type WorkerConfig,
-} from './config';
+import { ConfigError, loadTemporalConnectConfig, type TemporalConnectConfig } from '../client/temporal-connection';
+import { DEFAULT_SHUTDOWN_GRACE_MS, describeWorkerConfig, loadWorkerConfig, type WorkerConfig } from './config';
 import { createLogger, installWorkerRuntime } from './logging';
 import { SearchAttributePreflightError, preflightSearchAttributes } from './search-attributes';
 import { createTrackerWorker } from './worker';

@@ -1,6 +1,6 @@
 // The CLI's Temporal connection: TEMPORAL_* environment (and envconfig profile) with --address/--namespace on top.
 import { Client, Connection } from '@temporalio/client';
-import { loadTemporalConnectConfig, type TemporalConnectConfig } from '../../worker/config';
+import { loadTemporalConnectConfig, type TemporalConnectConfig } from '../temporal-connection';
 import { CliExit, EXIT, oneLine } from './exit-codes';
 
 export interface ConnectOptions {

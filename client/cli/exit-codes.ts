@@ -1,7 +1,7 @@
 // The CLI's exit codes, in one place: the README table, `airops --help` and the error classifier read them here.
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
-import { ConfigError } from '../../worker/config';
+import { ConfigError } from '../temporal-connection';
 import { isOlostepError } from '../../olostep/errors';
 import {
   InvalidListFilterError,

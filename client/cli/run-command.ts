@@ -5,17 +5,10 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { isOlostepError } from '../../olostep/errors';
 import { runWorkflowId } from '../../workflows/contract';
 import type { CreateBatchRequestInput } from '../../olostep/schemas';
-import {
-  RunInputError,
-  buildRunRequest,
-  copyRunResults,
-  describeRunResult,
-  readUrlList,
-  runKeyOf,
-  startRun,
-  watchRun,
-  type ParsedUrlList,
-} from '../run';
+import { copyRunResults, describeRunResult } from '../run-results';
+import { runKeyOf, startRun } from '../run-start';
+import { watchRun } from '../run-watch';
+import { RunInputError, buildRunRequest, readUrlList, type ParsedUrlList } from '../url-list';
 import type { Io } from './commands';
 import { EXIT, UsageError, classifyError, type ExitCode } from './exit-codes';
 import { createProgressView, type ViewMode } from './render';

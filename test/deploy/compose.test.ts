@@ -10,7 +10,8 @@ import { join, posix } from 'node:path';
 import Ajv2019 from 'ajv/dist/2019';
 import addFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
-import { loadTemporalConnectConfig, loadWorkerConfig, WorkerConfig } from '../../worker/config';
+import { loadTemporalConnectConfig } from '../../client/temporal-connection';
+import { loadWorkerConfig, WorkerConfig } from '../../worker/config';
 import { loadWebhookConfig } from '../../webhooks/config';
 import { ALL_SEARCH_ATTRIBUTES, DEFAULT_TASK_QUEUE } from '../../workflows/contract';
 import {
@@ -33,7 +34,7 @@ import {
 const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 const TEMPLATE_TEXT = readFileSync(ENV_TEMPLATE, 'utf8');
 const SECRETS = ['OLOSTEP_API_KEY', 'WEBHOOK_SECRET', 'POSTGRES_PASSWORD'];
-/** Connection variables @temporalio/envconfig reads for the worker and the CLI (see worker/config.ts). */
+/** Connection variables @temporalio/envconfig reads for the worker and the CLI (see client/temporal-connection.ts). */
 const ENVCONFIG_VARIABLES = ['TEMPORAL_API_KEY', 'TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH'];
 /** Services that run once and exit 0; everything else runs until stopped. */
 const ONE_SHOTS = new Set(['temporal-schema', 'temporal-setup']);

@@ -260,7 +260,7 @@ describe('JsonlFileSink', () => {
   });
 });
 
-describe('URL lists (client/run.ts)', () => {
+describe('URL lists (client/url-list.ts)', () => {
   it('txt: one URL per line, blank and # lines skipped, ids from line numbers', () => {
     const list = parseUrlList('\uFEFF# my urls\nhttps://a.test/1\n\n  https://a.test/2  \r\nhttps://a.test/3\n');
     assert.deepEqual(list.items, [
@@ -289,6 +289,34 @@ describe('URL lists (client/run.ts)', () => {
       { url: 'https://a.test/1', custom_id: 'one' },
       { url: 'https://a.test/2', custom_id: 'line-2' },
     ]);
+  });
+
+  it('csv: commas, quotes and line breaks inside quoted fields; BOM, mixed line endings, spaces around quotes', () => {
+    const csv =
+      '\uFEFF"https://a.test/q?tags=a,b","id, with comma"\r\n' +
+      '  "https://a.test/2"  ,"say ""hi"""\n' +
+      '"https://a.test/3","two\r\nlines"\r' +
+      ',\r\n' +
+      'https://a.test/5,"x""y"\n';
+    const list = parseUrlList(csv, 'csv');
+    assert.deepEqual(list.items, [
+      { url: 'https://a.test/q?tags=a,b', custom_id: 'id, with comma' },
+      { url: 'https://a.test/2', custom_id: 'say "hi"' },
+      { url: 'https://a.test/3', custom_id: 'two\r\nlines' },
+      { url: 'https://a.test/5', custom_id: 'x"y' },
+    ]);
+    assert.deepEqual(list.lines, [1, 2, 3, 6]);
+  });
+
+  it('csv errors name the line the bad record starts on', () => {
+    assert.throws(
+      () => parseUrlList('url\r\nhttps://a.test/1\r\n\r\n"https://a.test/2\r\nhttps://a.test/3\r\n', 'csv'),
+      (err: unknown) => err instanceof RunInputError && err.message === 'line 4: a quoted CSV field is never closed',
+    );
+    assert.throws(
+      () => parseUrlList('url,id\n"multi\nline",a\n"https://a.test/"x,b\n', 'csv'),
+      (err: unknown) => err instanceof RunInputError && /^line 4: text follows a closing quote/.test(err.message),
+    );
   });
 
   it('refuses an empty list and an unclosed quote', () => {
