@@ -13,15 +13,7 @@ import {
 } from '../workflows/contract';
 import type { runAirOpsBatch as runWorkflow } from '../workflows/run-airops-batch';
 import { assertSearchAttributes } from './search-attributes';
-import {
-  RunInputError,
-  buildRunRequest,
-  readUrlList,
-  urlListFormatOf,
-  type ParsedUrlList,
-  type RunRequestOptions,
-  type UrlListFormat,
-} from './url-list';
+import { RunInputError } from './url-list';
 
 export type RunHandle = WorkflowHandle<typeof runWorkflow>;
 export type StartedRunHandle = WorkflowHandleWithFirstExecutionRunId<typeof runWorkflow>;
@@ -89,27 +81,4 @@ export async function startRun(
     staticSummary: `AirOps run: ${request.items.length} URLs`,
     staticDetails: `Creates an Olostep AirOps batch of ${request.items.length} URLs, tracks it to the end and collects its items.`,
   });
-}
-
-export interface RunFromFileOptions extends RunRequestOptions, StartRunOptions {
-  /** Overrides the format the file's extension implies. */
-  format?: UrlListFormat;
-}
-
-/**
- * `run --urls <file>` in one call: reads the `.txt`/`.csv` list, builds and validates the request, starts the run.
- * Returns the handle plus what was parsed, so a CLI can report the item count and run id before waiting.
- * @throws RunInputError (unreadable list, invalid request naming items and lines, request too large).
- */
-export async function runBatchFromFile(
-  client: Client,
-  path: string,
-  options: RunFromFileOptions = {},
-): Promise<{ handle: StartedRunHandle; request: CreateBatchRequestInput; list: ParsedUrlList; runKey: string }> {
-  const { format, brands, country, metadata, ...start } = options;
-  const list = await readUrlList(path, format ?? urlListFormatOf(path));
-  const request = buildRunRequest(list, { brands, country, metadata });
-  const runKey = start.runKey ?? runKeyOf(request);
-  const handle = await startRun(client, request, { ...start, runKey });
-  return { handle, request, list, runKey };
 }
