@@ -6,7 +6,9 @@
  * - For a worker of your own that runs the tracker next to your workflows: re-export `trackAirOpsBatch` (and
  *   `runAirOpsBatch`) from `airops-temporal/workflows` in your workflows module, bundle it with
  *   `preloadModules: [...SHARED_WORKFLOW_MODULES]`, and register `createActivities(...)` from
- *   `airops-temporal/activities` (also re-exported here) next to your activities.
+ *   `airops-temporal/activities` (also re-exported here) next to your activities. Give that worker the tracker's
+ *   slots, `...trackerSlotOptions()` ({@link WorkflowTaskSlots}: one workflow task of the normal queue at a time),
+ *   or a burst of queries on a tracker that just closed can lose all but one of them.
  * - {@link preflightSearchAttributes}: checks (and where allowed, registers) the custom search attributes trackers
  *   set, before a worker starts; a namespace without them fails every tracker's workflow task.
  *
@@ -19,6 +21,12 @@ export {
   createTrackerWorker,
   type TrackerWorkerOptions,
 } from './worker';
+export {
+  NON_STICKY_WORKFLOW_TASK_SLOTS,
+  WorkflowTaskSlots,
+  trackerSlotOptions,
+  type TrackerSlotOptions,
+} from './workflow-task-slots';
 export {
   REQUIRED_SEARCH_ATTRIBUTES,
   SearchAttributePreflightError,

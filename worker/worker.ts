@@ -11,6 +11,7 @@ import {
 import { createActivities, type ActivityDeps, type ResultsSink } from '../activities';
 import { TaskFailureWatchedWorker } from './logging';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contract';
+import { trackerSlotOptions } from './workflow-task-slots';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -63,6 +64,10 @@ export interface TrackerWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Activities in flight at once: status calls, and the create and items calls of runAirOpsBatch. */
   maxConcurrentActivityTaskExecutions?: number;
+  /**
+   * Workflow tasks in the worker at once (default 40, the SDK's; at least 2). At most one of them comes from the
+   * task queue's normal (non-sticky) queue, so that no query on a closed tracker is lost (worker/workflow-task-slots.ts).
+   */
   maxConcurrentWorkflowTaskExecutions?: number;
   maxCachedWorkflows?: number;
   /** Extra Worker options (e.g. shutdownGraceTime, identity). */
@@ -86,12 +91,15 @@ export async function createTrackerWorker(opts: TrackerWorkerOptions): Promise<W
     ...(opts.workflowBundle
       ? { workflowBundle: opts.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: [...SHARED_WORKFLOW_MODULES] } }),
-    ...(opts.maxConcurrentActivityTaskExecutions !== undefined
-      ? { maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions }
-      : {}),
-    ...(opts.maxConcurrentWorkflowTaskExecutions !== undefined
-      ? { maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions }
-      : {}),
+    // Workflow-task slots that never lose a query on a closed tracker (worker/workflow-task-slots.ts).
+    ...trackerSlotOptions({
+      ...(opts.maxConcurrentWorkflowTaskExecutions !== undefined
+        ? { maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions }
+        : {}),
+      ...(opts.maxConcurrentActivityTaskExecutions !== undefined
+        ? { maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions }
+        : {}),
+    }),
     ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
     ...opts.extra,
   });
