@@ -60,7 +60,13 @@ const ENTRIES: Record<string, string[]> = {
   ],
   './workflows': ['trackAirOpsBatch', 'runAirOpsBatch'],
   './activities': ['createActivities', 'JsonlFileSink'],
-  './worker': ['createTrackerWorker', 'bundleTrackerWorkflows', 'preflightSearchAttributes', 'createActivities'],
+  './worker': [
+    'createTrackerWorker',
+    'bundleTrackerWorkflows',
+    'preflightSearchAttributes',
+    'trackerSlotOptions',
+    'createActivities',
+  ],
   './olostep': ['OlostepClient', 'OlostepError', 'CreateBatchRequest', 'validateBatchId'],
   './testing': ['startSimulator', 'runTrackerOnSimulator', 'simulatorActivities', 'sampleItems'],
 };

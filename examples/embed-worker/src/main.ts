@@ -13,7 +13,7 @@ import { TrackerNotFoundError, getAirOpsBatchProgress, type BatchProgress } from
 import { createActivities } from 'airops-temporal/activities';
 import { OlostepClient } from 'airops-temporal/olostep';
 import { DEFAULT_API_KEY, sampleItems, startSimulator } from 'airops-temporal/testing';
-import { SHARED_WORKFLOW_MODULES, preflightSearchAttributes } from 'airops-temporal/worker';
+import { SHARED_WORKFLOW_MODULES, preflightSearchAttributes, trackerSlotOptions } from 'airops-temporal/worker';
 import * as myActivities from './activities.js';
 import { processBatch } from './workflows.js';
 
@@ -42,6 +42,8 @@ try {
     taskQueue,
     workflowBundle,
     activities: { ...createActivities({ olostep: { apiKey, baseUrl: simulator.url } }), ...myActivities },
+    // Workflow-task slots that never lose a query on a closed tracker (one task of the normal queue at a time).
+    ...trackerSlotOptions(),
   });
 
   const olostep = new OlostepClient({ apiKey, baseUrl: simulator.url });
