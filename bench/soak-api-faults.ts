@@ -1,4 +1,4 @@
-// Soak (issue 10, item 3): 200 batches (160 trackers, 40 runs) with every transient API fault at once on every
+// Soak, API faults: 200 batches (160 trackers, 40 runs) with every transient API fault at once on every
 // endpoint (20% 5xx, 5% 429 + Retry-After, 5% slower than the client timeout, 2% truncated JSON, 2% unknown
 // fields). None may fail; each tracker's poll statistics must equal the faults injected into its batch. ≤ 10 min.
 //   npm run soak:api-faults [-- --trackers 160 --runs 40 --scale 40 --spread 60000 --timeout 1500]

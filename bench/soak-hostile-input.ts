@@ -1,4 +1,4 @@
-// Soak (issue 10, item 4): 20,000 random hostile batch ids through the library (plus the named ones through every
+// Soak, hostile input: 20,000 random hostile batch ids through the library (plus the named ones through every
 // entry point and the CLI), 2,000 random printable Unicode ids round-tripped through the simulator, typed
 // failures for API 400/401/402/404, and a 20,000-request fuzz of the webhook receiver process. ≤ 10 min.
 //   npm run soak:hostile-input [-- --ids 20000 --unicode 2000 --fuzz 20000 --seed 20004]

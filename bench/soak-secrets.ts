@@ -1,4 +1,4 @@
-// Soak (issue 10, item 5): the secrets scenario at a larger size (20 trackers with continue-as-new, 12 runs, every
+// Soak, secrets: the secrets scenario at a larger size (20 trackers with continue-as-new, 12 runs, every
 // failure kind, the CLI), then every history, log line, error, query answer and results file searched for the
 // API key, a wrong key and the webhook secret. ≤ 10 min.
 //   npm run soak:secrets [-- --trackers 20 --runs 12]

@@ -1,4 +1,4 @@
-// Soak (issue 10, item 2): 200 batches (150 trackers, 50 runs) while the Temporal dev server is stopped and started
+// Soak, server restarts: 200 batches (150 trackers, 50 runs) while the Temporal dev server is stopped and started
 // again on the same port and SQLite file six times, alternating SIGTERM and SIGKILL; the worker process is never
 // restarted. Every batch must finish with ground truth, none lost, no second batch created. ≤ 10 min.
 //   npm run soak:server-restarts [-- --trackers 150 --runs 50 --restarts 6 --every 25000 --down 3000]

@@ -1,4 +1,4 @@
-// Soak (issue 10, item 1): 200 batches on the dev server (140 trackers, 60 runs that create their batch over HTTP),
+// Soak, worker crashes: 200 batches on the dev server (140 trackers, 60 runs that create their batch over HTTP),
 // the worker process SIGKILLed every 2–5 s of uptime and restarted, the first kill landing on creates in flight.
 // Every batch must finish with the simulator's ground truth and no run may create a second batch. ≤ 10 min.
 //   npm run soak:worker-crashes [-- --trackers 140 --runs 60 --scale 40 --spread 150000]

@@ -1,4 +1,4 @@
-// Issue 10, item 3 (short version; the long one is bench/soak-api-faults.ts): every transient API fault at once
+// Reliability, API faults (short version; the long one is bench/soak-api-faults.ts): every transient API fault at once
 // (20% 5xx, 5% 429 + Retry-After, 5% slower than the client timeout, 2% truncated JSON, 2% unknown fields) on
 // every endpoint while 40 batches run (30 trackers, 10 runs). All finish with ground-truth state, none fails, and
 // each tracker's getPollStats counts exactly the faults injected into its batch's status requests, by type.

@@ -1,4 +1,4 @@
-// Issue 10, item 4 (short version; the long one is bench/soak-hostile-input.ts): hostile batch ids are refused by
+// Reliability, hostile input (short version; the long one is bench/soak-hostile-input.ts): hostile batch ids are refused by
 // the library and the CLI before anything starts (no workflow, no HTTP request, no connection), printable Unicode
 // such as emoji is accepted and travels URL-encoded, API answers 400/401/402/404 give typed failures, and 1,000
 // fuzzed requests against the webhook receiver process signal nothing and leave it up.

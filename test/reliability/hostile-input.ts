@@ -43,7 +43,7 @@ import { freshBatchId, payloadFor } from '../webhooks/helpers';
 import { OutputLog, freePort, runCli, startReceiverProcess, stopProcess, type CliResult } from './processes';
 import { FAST_TRACK, seededRandom } from './workload';
 
-/** The ids the issue names, and their cousins. None may reach Temporal or the API. */
+/** The hostile ids of point 1 above, and their cousins. None may reach Temporal or the API. */
 export const HOSTILE_BATCH_IDS: readonly { label: string; id: string }[] = [
   { label: 'empty', id: '' },
   { label: 'whitespace', id: '   ' },

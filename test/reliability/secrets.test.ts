@@ -1,4 +1,4 @@
-// Issue 10, item 5: a run of everything with a random API key, a wrong key and a webhook secret; none of them appears
+// Reliability, secrets: a run of everything with a random API key, a wrong key and a webhook secret; none of them appears
 // in any history (every execution, continue-as-new runs and children included, payloads decoded), log line
 // (worker processes at DEBUG, receiver, simulator, CLI), error, query answer, description or results file.
 import { describe, it } from 'node:test';

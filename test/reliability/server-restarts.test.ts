@@ -1,4 +1,4 @@
-// Issue 10, item 2 (short version; the long one is bench/soak-server-restarts.ts): the Temporal dev server is
+// Reliability, server restarts (short version; the long one is bench/soak-server-restarts.ts): the Temporal dev server is
 // stopped and started again on the same port and SQLite file twice mid-run (once SIGTERM, once SIGKILL) while 40
 // batches run (30 trackers, 10 runs). Every workflow finishes with ground-truth state, none is lost, no run creates
 // a second batch, and the worker process rides the outages out without a restart.

@@ -1,4 +1,4 @@
-// Issue 10, item 1 (short version; the long one is bench/soak-worker-crashes.ts): the worker process is SIGKILLed
+// Reliability, worker crashes (short version; the long one is bench/soak-worker-crashes.ts): the worker process is SIGKILLed
 // every few seconds and restarted while 48 batches run on the dev server (36 trackers, 12 runs that create their
 // batch over HTTP). Every workflow finishes, each final state equals the simulator's ground truth, and no run
 // creates a second batch, although the first kill cuts off a create request in flight.
