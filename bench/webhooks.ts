@@ -138,7 +138,7 @@ async function runAutocannon(spec: Record<string, unknown>): Promise<AutocannonS
 
 // ---- part 1: throughput ----
 
-/** Bodies: scraping progress 0..9 per batch (most signals are real merges, not duplicates), spec §3 shape. */
+/** Bodies: scraping progress 0..9 per batch (most signals are real merges, not duplicates), shaped as docs/airops-api.md#webhook-payload. */
 function webhookBodies(batches: { id: string; created: number }[]): string[] {
   const bodies: string[] = [];
   for (let level = 0; level < 10; level++) {

@@ -6,7 +6,7 @@ import { Rng } from './rng';
 export const ENDPOINTS = ['create', 'status', 'items'] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 
-/** The error body formats of spec §4.1. */
+/** The error body formats of docs/airops-api.md#error-bodies. */
 export const ERROR_FORMATS = ['airops', 'problem', 'legacy_message', 'legacy_error', 'text', 'html'] as const;
 export type ErrorFormat = (typeof ERROR_FORMATS)[number];
 
@@ -196,7 +196,7 @@ const STATUS_TEXT: Record<number, { code: string; title: string; detail: string;
   },
 };
 
-/** An error response body in one of the §4.1 formats: content type and text. */
+/** An error response body in one of the formats of docs/airops-api.md#error-bodies: content type and text. */
 export function errorResponse(
   status: number,
   format: ErrorFormat,
@@ -241,7 +241,7 @@ export function errorResponse(
   }
 }
 
-/** Adds fields the client has never seen, at the top level, in phase objects and in items (spec §5.13). */
+/** Adds fields the client has never seen, at the top level, in phase objects and in items (docs/airops-api.md#unknown-values). */
 export function withUnknownFields(body: unknown): unknown {
   if (Array.isArray(body)) return body.map(withUnknownFields);
   if (typeof body !== 'object' || body === null) return body;

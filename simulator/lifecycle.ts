@@ -201,7 +201,7 @@ export function buildPlan(input: PlanInput): BatchPlan {
     };
   });
 
-  // 2. Scraping fails only when every URL fails (spec §1). Outside `scraping_failed`, keep one URL alive
+  // 2. Scraping fails only when every URL fails (docs/airops-api.md#phase-states). Outside `scraping_failed`, keep one URL alive
   //    unless the caller explicitly failed them all.
   if (!forcedScrapeFail && items.length > 0 && items.every((i) => !i.scrapeOk)) {
     const rescue = items.find((i) => !script.failCustomIds.scraping.has(i.custom_id));
@@ -344,7 +344,7 @@ function enrichingError(code: ResolvedScript['enrichingErrorCode']): StepError {
   }
 }
 
-/** The canonical event sequence (spec §1) for a plan. */
+/** The canonical event sequence (docs/airops-api.md#event-sequences) for a plan. */
 function eventsOf(plan: BatchPlan): PlannedEvent[] {
   const t = plan.times;
   const out: Omit<PlannedEvent, 'order'>[] = [{ type: 'event.batch.airops.scraping_started', at: plan.created }];
@@ -491,7 +491,7 @@ function enrichingAt(plan: BatchPlan, t: number, shape: StatusShape): EnrichingS
   };
 }
 
-/** Overall status from phase states (spec §1 table). */
+/** Overall status from phase states (docs/airops-api.md#overall-status). */
 export function overallOf(s: Pick<WorkflowStatus, 'scraping' | 'analyzing' | 'enriching'>): OverallStatus {
   const states = [s.scraping.state, s.analyzing.state, s.enriching.state];
   if (states.includes('failed')) return 'failed';

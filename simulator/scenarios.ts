@@ -27,7 +27,7 @@ export const SCENARIO_NAMES = [...SCENARIOS, 'llm_batch_failed', 'llm_batch_expi
 export const ENRICHING_ERROR_CODES = ['LLM_BATCH_FAILED', 'LLM_BATCH_EXPIRED', 'ENRICHING_ERROR'] as const;
 export type EnrichingErrorCode = (typeof ENRICHING_ERROR_CODES)[number];
 
-/** Reference lifecycle (spec §1 and the GET example): 300 s scraping, 2 s analyzing, 3 s to submit, 1,295 s LLM. */
+/** Reference lifecycle (the proportions of Olostep's examples, docs/airops-api.md#lifecycle): 300 s scraping, 2 s analyzing, 3 s to submit, 1,295 s LLM. */
 export const DEFAULT_DURATIONS = {
   scrapingMs: 300_000,
   analyzingMs: 2_000,

@@ -1,4 +1,4 @@
-// Wire shapes the simulator sends, as documented in /work/shared/olostep-airops-api.md (§2, §3, §4).
+// Wire shapes the simulator sends, as documented in docs/airops-api.md (endpoints, webhook events, errors).
 // Deliberately separate from olostep/ (the client side): the simulator must not share the client's
 // assumptions, or contract bugs cancel out.
 
@@ -146,7 +146,7 @@ export interface ItemsInProgressResponse {
   message: string;
 }
 
-/** GET /v1/batches-airops/{id}/items once final; `status: "failed"` is a simulator choice (spec §2.5, §5.8). */
+/** GET /v1/batches-airops/{id}/items once final; `status: "failed"` is a simulator choice (docs/airops-api.md#batch-items). */
 export interface ItemsFinalResponse {
   batch_id: string;
   completed_at: string;
@@ -171,7 +171,7 @@ export const WEBHOOK_EVENTS = [
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
 
-/** The AirOps webhook payload (spec §3): `id` is the batch id, no event id, no delivery counter. */
+/** The AirOps webhook payload (docs/airops-api.md#webhook-payload): `id` is the batch id, no event id, no delivery counter. */
 export interface WebhookPayload {
   object: WebhookEventType;
   id: string;
@@ -186,7 +186,7 @@ export interface ValidationDetail {
   code: string;
 }
 
-/** AirOps error body (spec §4.1 format 1). */
+/** AirOps error body (the AirOps format of docs/airops-api.md#error-bodies). */
 export interface ErrorBody {
   error_code: string;
   error_message: string;

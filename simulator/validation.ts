@@ -1,4 +1,4 @@
-// Validation of the create body (spec §2.1). Collects every problem (not just the first) into
+// Validation of the create body (docs/airops-api.md#create-request). Collects every problem (not just the first) into
 // `details: [{path, message, code}]`, paths written as `items[3].url`, `metadata.some_key`, or `body`.
 import type { ValidationDetail } from './types';
 

@@ -1,4 +1,4 @@
-// Webhook delivery (spec §3): each lifecycle event is POSTed as JSON to the batch's `webhook` URL when the
+// Webhook delivery (docs/airops-api.md#webhook-delivery): each lifecycle event is POSTed as JSON to the batch's `webhook` URL when the
 // transition happens in virtual time. Delivered = 2xx within the (scaled) 30 s timeout; otherwise retried
 // on the documented schedule (immediately, +2, +4, +7, +15 min virtual), at most 5 attempts. Redirects are
 // not followed. Optional per-batch misbehaviour: duplicates and reordering.

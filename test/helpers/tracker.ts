@@ -75,7 +75,7 @@ export async function writeCommittedHistory(file: string, history: temporal.api.
   writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
 }
 
-/** A webhook payload (spec §3 shape) built from a GET-shape status: what Olostep would POST for `event`. */
+/** A webhook payload (docs/airops-api.md#webhook-payload) built from a GET-shape status: what Olostep would POST for `event`. */
 export function webhookFromStatus(
   status: { id: string; created_at: number; status: string; scraping: unknown; analyzing: unknown; enriching: unknown },
   event: string,

@@ -1,7 +1,7 @@
 // Cross-check with the client side: every simulator body, in every scenario, parses with the zod schemas of
 // olostep/schemas.ts and normalizes (olostep/normalize.ts) to a snapshot that agrees with the ground truth,
-// with no unknown enum values. Item error codes other than SCRAPE_FAILED are deliberate: the spec documents
-// only that one and tells clients to treat codes as open strings (§2.5, §5.10).
+// with no unknown enum values. Item error codes other than SCRAPE_FAILED are deliberate: it is the only item code
+// documented, and codes are open strings (docs/airops-api.md#batch-items, docs/airops-api.md#phase-error-codes).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SimulatorHandle } from '../../simulator/server';

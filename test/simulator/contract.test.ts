@@ -1,6 +1,7 @@
 // Contract: in every scenario, at every transition (manual clock), every simulator body validates against the
-// shared AirOps OpenAPI file, converted for ajv (test/simulator/openapi.ts), both as published (open objects)
-// and "closed" (no undocumented field). Webhook payloads use the spec §3 schema (every field required).
+// AirOps OpenAPI file (the fixture in test/olostep/fixtures), converted for ajv (test/simulator/openapi.ts), both
+// as published (open objects) and "closed" (no undocumented field). Webhook payloads use the schema of
+// docs/airops-api.md#webhook-payload (every field required).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SimulatorHandle } from '../../simulator/server';
@@ -129,9 +130,10 @@ void describe('every response validates in every scenario', () => {
         assert.equal(list.status, 200);
         const body = list.json as { status: string };
         if (body.status === 'failed') {
-          // Known deviation, on purpose: the OpenAPI enum lists only completed/in_progress, but spec §2.5/§5.8
-          // leave failed batches open and the brief asks for `status: "failed"` with partial items. Everything
-          // else about the body must still match the documented schema.
+          // Known deviation, on purpose: the OpenAPI enum lists only completed/in_progress, but the items body of
+          // a failed batch is not documented (docs/airops-api.md#batch-items), and the simulator answers it with
+          // `status: "failed"` and partial items. Everything else about the body must still match the documented
+          // schema.
           assert.equal(c.outcome, 'failed');
           assertValid(
             itemsSchema(),

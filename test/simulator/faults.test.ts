@@ -19,7 +19,7 @@ void describe('fault injection', () => {
   const get = (id = batchId, opts: { signal?: AbortSignal } = {}) =>
     request(sim, 'GET', `/v1/batches-airops/${id}`, opts);
 
-  void test('server_error: 500/502/503/504 in every §4.1 body format', async () => {
+  void test('server_error: 500/502/503/504 in every documented error body format', async () => {
     const expectations = {
       airops: (r: { json: unknown; headers: Headers }) => {
         assert.match(r.headers.get('content-type')!, /^application\/json/);

@@ -1,4 +1,4 @@
-// Idempotency-Key on create (spec §4.4): same key + same body → the cached response; same key + different
+// Idempotency-Key on create (docs/airops-api.md#idempotency): same key + same body → the cached response; same key + different
 // body → 422 idempotency_key_reuse; 400s do not consume the key; keys live 24 h (virtual).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

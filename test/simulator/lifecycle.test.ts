@@ -1,5 +1,5 @@
-// Lifecycle per scenario on the manual clock: the phase sequence a poller sees matches spec §1, counts add up
-// (spec §2.4 relations) and only ever grow, and at the end GET status and GET items equal the ground truth.
+// Lifecycle per scenario on the manual clock: the phase sequence a poller sees matches docs/airops-api.md#event-sequences,
+// counts add up (docs/airops-api.md#count-relations) and only ever grow, and at the end GET status and GET items equal the ground truth.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SimulatorHandle } from '../../simulator/server';
@@ -11,7 +11,7 @@ type Row = string; // "S/A/E overall"
 const row = (s: BatchStatusResponse): Row =>
   `${s.scraping.state}/${s.analyzing.state}/${s.enriching.state} ${s.status}`;
 
-// Spec §1 canonical sequences, as a poller sees them (the create row is the first).
+// The canonical sequences of docs/airops-api.md#event-sequences, as a poller sees them (the create row is the first).
 const HAPPY: Row[] = [
   'started/pending/pending in_progress',
   'completed/started/pending in_progress',
@@ -72,7 +72,7 @@ function checkInvariants(s: BatchStatusResponse, total: number, label: string): 
   }
   if (en.state === 'failed')
     assert.match(en.error?.code ?? '', /^(LLM_BATCH_FAILED|LLM_BATCH_EXPIRED|ENRICHING_ERROR)$/);
-  // After a phase fails, later phases stay pending (spec §1 note).
+  // After a phase fails, later phases stay pending (docs/airops-api.md#phase-states).
   if (sc.state === 'failed') assert.deepEqual([an.state, en.state], ['pending', 'pending']);
   if (an.state === 'failed') assert.equal(en.state, 'pending');
 }
@@ -170,7 +170,7 @@ void describe('lifecycle per scenario (manual clock)', () => {
         };
         if (t < truth.terminalAt) assert.deepEqual([list.status, list.items.length], ['in_progress', 0], label);
       }
-      assert.deepEqual(seen, SEQUENCES[c.sequence], 'phase sequence (spec §1)');
+      assert.deepEqual(seen, SEQUENCES[c.sequence], 'phase sequence (docs/airops-api.md#event-sequences)');
       if (c.n >= 20) {
         assert.ok(risingScrape >= 3, `scraping counts rise during the phase (${risingScrape})`);
         if (truth.events.some((e) => e.type.endsWith('enriching_started')))

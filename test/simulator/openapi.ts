@@ -60,7 +60,7 @@ export function convertSchema(schema: Json, opts: ConvertOptions = {}): Json {
 
 export interface OpenApiValidators {
   /**
-   * Validates `data` against `#/components/schemas/<name>` (or `WebhookPayload`, written here from spec §3);
+   * Validates `data` against `#/components/schemas/<name>` (or `WebhookPayload`, written here from docs/airops-api.md#webhook-payload);
    * returns error strings (empty = valid).
    */
   validate(name: string, data: unknown): string[];
@@ -68,7 +68,7 @@ export interface OpenApiValidators {
   doc: JsonObject;
 }
 
-/** The webhook payload has no schema in the OpenAPI file: spec §3 ("every field required"). */
+/** The webhook payload has no schema in the OpenAPI file: docs/airops-api.md#webhook-payload ("every field is required"). */
 const EXTRA_SCHEMAS: Record<string, JsonObject> = {
   WebhookPayload: {
     type: 'object',

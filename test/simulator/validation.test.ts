@@ -174,7 +174,7 @@ void describe('malformed create bodies → 400 validation_error naming the path'
       assert.equal(res.status, 200, res.text.slice(0, 300));
       assert.deepEqual(openApi.validate('CreateBatchRequest', body), []);
     }
-    // Numbers and booleans in metadata are coerced to strings (Olostep-wide rule, spec §2.1), although the
+    // Numbers and booleans in metadata are coerced to strings (Olostep-wide rule, docs/airops-api.md#create-request), although the
     // OpenAPI Metadata schema only lists strings.
     const coerced = { items: [ok], metadata: { n: 12, f: 1.5, b: true } };
     assert.equal((await request(sim, 'POST', '/v1/batches-airops', { body: coerced })).status, 200);

@@ -1,4 +1,4 @@
-// Webhook delivery: every event of a batch reaches a real receiver in order, with the spec §3 payload; failed
+// Webhook delivery: every event of a batch reaches a real receiver in order, with the payload of docs/airops-api.md#webhook-payload; failed
 // deliveries are retried on the documented schedule (scaled); duplicates and reordering work when asked for.
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -56,7 +56,7 @@ void describe('webhook delivery (manual clock)', () => {
       assert.equal(p.timestamp, event.at, 'sent when the transition happened');
       assert.deepEqual(Object.keys(p).sort(), ['created', 'id', 'object', 'status', 'timestamp']);
     });
-    // Spot-check states against the spec §1 table.
+    // Spot-check states against the table of docs/airops-api.md#event-sequences.
     const states = receiver.received.map(
       (p) => `${p.status.scraping.state}/${p.status.analyzing.state}/${p.status.enriching.state} ${p.status.overall}`,
     );
