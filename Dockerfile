@@ -20,7 +20,7 @@ RUN node deploy/image-manifest.mjs && npm install --package-lock-only --ignore-s
 # Install scripts stay off (package.json "allowScripts"): the native parts (Temporal's core bridge, swc) ship as
 # prebuilt binaries inside their packages.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
-# The core bridge carries binaries for five platforms (~30 MB each): keep this one's.
+# The core bridge carries binaries for five platforms: keep this one's.
 RUN keep="$(uname -m)-unknown-linux-gnu"; releases=node_modules/@temporalio/core-bridge/releases; \
   if [ -d "$releases/$keep" ]; then find "$releases" -mindepth 1 -maxdepth 1 ! -name "$keep" -exec rm -rf {} +; fi
 

@@ -74,7 +74,7 @@ export function airOpsBatchesQuery(options: Omit<ListAirOpsBatchesOptions, 'limi
 
 /**
  * AirOps batch trackers matching the filters, newest first, read from Temporal visibility (eventually
- * consistent: a change shows up within about a second on the dev server, a few seconds on Cloud).
+ * consistent: a change shows up after a short delay, not at once).
  * Filters combine with AND; each accepts one value or a list (OR).
  *
  * @example

@@ -1,5 +1,5 @@
-// The workflow bundle, cached on disk (in the machine cache, ~/.cache/airops-temporal/workflow-bundles): webpack-bundling workflows/ takes 3–7 s on this 2-core machine, most of the
-// demo's start-up. The cache key hashes every source file the bundle can include (workflows/, olostep/) and the
+// The workflow bundle, cached on disk (in the machine cache, ~/.cache/airops-temporal/workflow-bundles):
+// webpack-bundling workflows/ takes seconds, most of the demo's start-up. The cache key hashes every source file the bundle can include (workflows/, olostep/) and the
 // SDK version and the modules the bundle shares between workflows, so any change rebuilds it.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';

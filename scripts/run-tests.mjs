@@ -3,8 +3,8 @@
 // arguments) and runs them with Node's own test runner through tsx. One runner for the whole repo.
 //   npm test                      every test
 //   npm test -- test/olostep      only the tests under a folder (or single files)
-// TEST_CONCURRENCY sets how many test files run at once (default: 1 on this 2-core machine, since most files
-// start their own Temporal server).
+// TEST_CONCURRENCY sets how many test files run at once (default: 1, since most files start their own
+// Temporal server).
 // The replay net (test/helpers/replay-net.ts): every suite that ran workflows replays them at its end and writes its
 // totals to REPLAY_NET_DIR, a fresh directory per run; after the test run this prints
 //   replay net: N histories replayed from N suites, N nondeterministic

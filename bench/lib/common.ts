@@ -257,7 +257,7 @@ export function processMonitor(pids: Record<string, number>, intervalMs = 1_000)
 export interface ProcUsage {
   /** Only on the `machine` entry: the load average when the report was taken. */
   loadavg?: number[];
-  /** Average CPU over the window, % of one core (200 % = both cores of this machine). */
+  /** Average CPU over the window, % of one core (200 % = two cores busy). */
   cpuPercent: number;
   cpuMs: number;
   wallMs: number;

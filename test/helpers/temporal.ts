@@ -16,7 +16,7 @@ try {
   // already installed by another helper in this process
 }
 
-/** A time-skipping environment on the Java test server (one JVM per call; ~0.3 s start with the CDS archive). */
+/** A time-skipping environment on the Java test server (one JVM per call, started quickly from the CDS archive). */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const exe = testServerExecutable();
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: sdkExecutable(exe) } });
