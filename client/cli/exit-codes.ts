@@ -1,4 +1,5 @@
-// The CLI's exit codes, in one place: the README table, `airops --help` and the error classifier read them here.
+// The CLI's exit codes, in one place: the table in docs/cli.md#exit-codes, `airops --help` and the error classifier
+// read them here.
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { ConfigError } from '../temporal-connection';

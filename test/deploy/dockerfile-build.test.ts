@@ -35,7 +35,7 @@ replayNet(__filename);
 const KEY = 'sk_test_IMAGE_WORKER_5e1f0c';
 const SECRET = 'image-webhook-secret-0123456789abcdef';
 const MB = 1024 * 1024;
-/** The worker metrics README "Production deployment" names (those that exist before any failure of their own). */
+/** The worker metrics docs/operations.md#worker-metrics names (those that exist before any failure of their own). */
 const WATCHED_METRICS = [
   'temporal_workflow_task_schedule_to_start_latency_bucket',
   'temporal_activity_execution_failed',
@@ -174,7 +174,8 @@ describe('the Dockerfile, built outside Docker, and its image run against the de
     });
     t.diagnostic(`worker ready in ${Date.now() - started} ms (bundles the compiled workflows at start)`);
 
-    // One failed status call on the way, so the failure counter the README says to alert on exists.
+    // One failed status call on the way, so the failure counter docs/operations.md#worker-metrics says to alert on
+    // exists.
     sim.faults.set({ fault: { type: 'server_error', status: 503 }, endpoints: ['status'], count: 1 });
     const batch = sim.createBatch({ items: urls(30, 'img') }, QUICK);
     const handle = await startAirOpsBatchTracker(env.client, batch.id, {
@@ -188,7 +189,7 @@ describe('the Dockerfile, built outside Docker, and its image run against the de
 
     assert.equal(result.pollStats.errorsByType.ServerError, 1, 'the injected 503 was one failed poll');
 
-    // The metrics README "Production deployment" tells operators to watch are on the worker's endpoint.
+    // The metrics docs/operations.md#worker-metrics tells operators to watch are on the worker's endpoint.
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     for (const name of WATCHED_METRICS) assert.match(metrics, new RegExp(`^${name}[{ ]`, 'm'), name);
     assert.match(
