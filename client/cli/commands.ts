@@ -31,7 +31,7 @@ export function checkBatchId(batchId: string): string {
 }
 
 /** "90s", "15m", "2h", "1500" (ms) → ms. */
-export function parseDuration(name: string, value: string): number {
+function parseDuration(name: string, value: string): number {
   let ms: number;
   try {
     ms = msToNumber(value as Parameters<typeof msToNumber>[0]);
@@ -138,14 +138,14 @@ export async function cancelCommand(client: Client, batchId: string, o: { wait?:
 }
 
 /** Exit code for a finished tracker: completed 0, failed 1, cancelled 5. */
-export function exitCodeOf(result: TrackResult): ExitCode {
+function exitCodeOf(result: TrackResult): ExitCode {
   if (result.endedBy === 'cancelled') return EXIT.trackingEnded;
   if (result.status === 'completed') return EXIT.ok;
   if (result.status === 'failed') return EXIT.batchFailed;
   return EXIT.trackingEnded;
 }
 
-export interface WatchOptions {
+interface WatchOptions {
   mode: ViewMode;
   pollIntervalMs?: number;
   queryTimeoutMs?: number;

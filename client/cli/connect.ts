@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadTemporalConnectConfig, type TemporalConnectConfig } from '../temporal-connection';
 import { CliExit, EXIT, oneLine } from './exit-codes';
 
-export interface ConnectOptions {
+interface ConnectOptions {
   address?: string;
   namespace?: string;
   /** How long to wait for Temporal to answer at all. */

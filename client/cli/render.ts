@@ -10,7 +10,7 @@ type PhaseName = 'scraping' | 'analyzing' | 'enriching';
 const PHASES: readonly PhaseName[] = ['scraping', 'analyzing', 'enriching'];
 
 /** 3723000 → "1h 02m", 250000 → "4m 10s", 12000 → "12s", null → "–". */
-export function formatDuration(ms: number | null | undefined): string {
+function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return '–';
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s}s`;
@@ -37,7 +37,7 @@ function etaText(p: BatchProgress): string {
 }
 
 /** One line of progress: "in_progress · scraping started 45/100 (45%) · overall 8.6% · ETA 4m 10s". */
-export function progressLine(p: BatchProgress): string {
+function progressLine(p: BatchProgress): string {
   if (p.overall === null) return 'waiting for the first status';
   const parts: string[] = [p.overall];
   if (p.currentPhase !== null) {
@@ -121,7 +121,7 @@ export function listTable(rows: readonly AirOpsBatchSummary[]): string {
     .join('\n');
 }
 
-export interface ProgressView {
+interface ProgressView {
   update(p: BatchProgress): void;
   /** A message that must not be overwritten by the bars. */
   note(line: string): void;

@@ -28,7 +28,7 @@ export interface RunCommandOptions {
   interval: string;
 }
 
-export interface PreparedRun {
+interface PreparedRun {
   request: CreateBatchRequestInput;
   list: ParsedUrlList;
 }
