@@ -35,9 +35,9 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { WORKFLOWS_PATH } from '../../worker/worker';
-// Loaded when needed, not here: test/helpers/temporal.ts installs the test Runtime on import, and a suite that
-// installs its own (test/worker/task-failures.test.ts) must be able to wire the net first.
-const temporalHelpers = () => import('./temporal');
+// servers.ts, not temporal.ts: that one installs the test Runtime on import, and a suite that installs its own
+// (test/worker/task-failures.test.ts) must be able to wire the net first.
+import { startDevServer, workflowBundle } from './servers';
 
 export type TestEnvKind = 'dev-server' | 'time-skipping';
 
@@ -240,8 +240,7 @@ class Net {
     const t0 = Date.now();
     let listed = 0;
     try {
-      const { createDevServerEnv } = await temporalHelpers();
-      env = await createDevServerEnv({ dbFilename: file, replayNet: false });
+      env = await startDevServer({ dbFilename: file });
       listed = await this.collect(source, env.connection);
     } catch (err) {
       this.fail({ kind: 'collect-error', test: test ?? '(unknown test)', source: source.label, message: msg(err) });
@@ -377,7 +376,6 @@ class Net {
       list.push(c);
       groups.set(path, list);
     }
-    const { workflowBundle } = await temporalHelpers();
     for (const [path, list] of groups) {
       const bundle = await workflowBundle(path);
       let i = 0;
@@ -632,7 +630,7 @@ if (require.main === module) {
       else if (args[i] === '--workflow-id') workflowId = args[++i];
       else files.push(args[i]!);
     }
-    const bundle = await (await temporalHelpers()).workflowBundle(workflowsPath);
+    const bundle = await workflowBundle(workflowsPath);
     let failed = 0;
     for (const f of files) {
       const history = historyFromJSON(JSON.parse(readFileSync(f, 'utf8')));

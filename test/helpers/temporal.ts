@@ -2,12 +2,11 @@
 // both launched through `server.executable = { type: 'existing-path' }` from what `npm run provision` installed.
 // A missing server is an error naming the fix, never a skip.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/contract';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { registerTrackerSearchAttributes } from '../../testing';
-import { WORKFLOWS_PATH, bundleTrackerWorkflows } from '../../worker/worker';
-import { devServerExecutable, sdkExecutable, testServerExecutable } from '../../scripts/temporal-servers';
+import { sdkExecutable, testServerExecutable } from '../../scripts/temporal-servers';
 import { announceEnv } from './replay-net';
+import { startDevServer, type DevServerEnvOptions } from './servers';
 
 // Worker lifecycle chatter drowns test output; warnings and errors still show. TEST_LOG_LEVEL=INFO for more.
 try {
@@ -24,32 +23,12 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   return announce(env, 'time-skipping');
 }
 
-export interface DevServerEnvOptions {
-  /** Persist to this SQLite file (for restart tests); in-memory otherwise. */
-  dbFilename?: string;
-  /** Start the Web UI on this port (browser tests). */
-  uiPort?: number;
-  namespace?: string;
-  /** Extra `temporal server start-dev` arguments, e.g. `--dynamic-config-value key=value`. */
-  extraArgs?: string[];
-  /** false: not read by the replay net (the net's own server on another process's database). */
-  replayNet?: false;
-}
+export type { DevServerEnvOptions } from './servers';
+export { workflowBundle } from './servers';
 
 /** A dev-server environment (real server, SQLite) with the project's custom search attributes registered. */
 export async function createDevServerEnv(opts: DevServerEnvOptions = {}): Promise<TestWorkflowEnvironment> {
-  const exe = devServerExecutable();
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: sdkExecutable(exe),
-      ip: '127.0.0.1',
-      searchAttributes: ALL_SEARCH_ATTRIBUTES,
-      ...(opts.dbFilename ? { dbFilename: opts.dbFilename } : {}),
-      ...(opts.uiPort ? { ui: true, uiPort: opts.uiPort } : {}),
-      ...(opts.namespace ? { namespace: opts.namespace } : {}),
-      ...(opts.extraArgs ? { extraArgs: opts.extraArgs } : {}),
-    },
-  });
+  const env = await startDevServer(opts);
   return opts.replayNet === false ? env : announce(env, 'dev-server');
 }
 
@@ -58,25 +37,6 @@ function announce(env: TestWorkflowEnvironment, kind: 'dev-server' | 'time-skipp
   announceEnv(env, kind);
   return env;
 }
-
-const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
-
-/** Bundles a workflows module once per test process (webpack is the slow part of a worker start). */
-export function workflowBundle(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
-  let b = bundles.get(workflowsPath);
-  if (!b) {
-    // The tracker's own code is bundled as the worker bundles it (shared pure modules); other paths are test fixtures.
-    b =
-      workflowsPath === WORKFLOWS_PATH
-        ? bundleTrackerWorkflows({ logger: quietLogger })
-        : bundleWorkflowCode({ workflowsPath, logger: quietLogger });
-    bundles.set(workflowsPath, b);
-  }
-  return b;
-}
-
-const noop = () => undefined;
-const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
 
 /** A unique task queue per test, so tests sharing a server never steal each other's tasks. */
 export function uniqueTaskQueue(prefix = 'test'): string {
