@@ -12,7 +12,8 @@ import {
 } from '../client/temporal-connection';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contract';
 import { DEFAULT_MAX_BACKLOG } from './journal';
-import { DEFAULT_BODY_LIMIT, DEFAULT_WEBHOOK_PATH, pathProblem, secretProblem } from './server';
+import { DEFAULT_WEBHOOK_PATH, pathProblem, secretProblem } from './secret-path';
+import { DEFAULT_BODY_LIMIT } from './server';
 
 const int = (min: number, max: number) =>
   z

@@ -11,7 +11,8 @@ import { isTemporalUnavailable } from '../client/errors';
 import { SearchAttributePreflightError, preflightSearchAttributes } from '../worker/search-attributes';
 import { WebhookConfigError, loadWebhookConfig } from './config';
 import { WebhookJournal } from './journal';
-import { createWebhookReceiver, redactUrl } from './server';
+import { redactUrl } from './secret-path';
+import { createWebhookReceiver } from './server';
 
 const PREFLIGHT_RETRY_MS = 5_000;
 const PREFLIGHT_CONNECT_TIMEOUT_MS = 5_000;

@@ -15,7 +15,10 @@ export function freshBatchId(prefix = 'batch_wh'): string {
   return `${prefix}_${process.pid}_${counter}_${Math.random().toString(36).slice(2, 8)}`;
 }
 
-/** A spec §3 webhook payload for `event` (short name or full `object`), with a plausible status. */
+/**
+ * A webhook payload (docs/airops-api.md#webhook-payload) for `event` (short name or full `object`), with a plausible
+ * status.
+ */
 export function payloadFor(
   batchId: string,
   event = 'scraping_started',

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { snapshotFromWebhook } from '../../olostep/normalize';
 import type { WebhookPayload } from '../../olostep/schemas';
 import { WebhookJournal } from '../../webhooks/journal';
 import { createWebhookReceiver, webhookUrlFor, type SignaledEvent, type WebhookReceiver } from '../../webhooks/server';
@@ -94,10 +95,11 @@ describe('webhook journal', () => {
 describe('webhook receiver with a journal (stub Temporal client)', () => {
   it('an event Temporal refuses as invalid is dropped (logged, counted) instead of blocking the journal', async () => {
     const signaled: string[] = [];
+    const args: unknown[] = [];
     const client = {
       withDeadline: <T>(_deadline: number, fn: () => Promise<T>) => fn(),
       workflow: {
-        signalWithStart: async (_type: string, o: { workflowId: string }) => {
+        signalWithStart: async (_type: string, o: { workflowId: string; signalArgs: unknown[] }) => {
           if (o.workflowId.includes('poison')) {
             throw Object.assign(new Error('3 INVALID_ARGUMENT: blob size exceeds limit'), {
               code: 3,
@@ -106,6 +108,7 @@ describe('webhook receiver with a journal (stub Temporal client)', () => {
             });
           }
           signaled.push(o.workflowId);
+          args.push(...o.signalArgs);
           return {};
         },
       },
@@ -125,6 +128,11 @@ describe('webhook receiver with a journal (stub Temporal client)', () => {
     while (r.stats().backlog > 0 && Date.now() < end) await new Promise((res) => setTimeout(res, 20));
     assert.equal(r.stats().backlog, 0, 'the journal drained past the refused event');
     assert.deepEqual(signaled, ['batch_ok_1', 'batch_ok_2'].map(trackerWorkflowId));
+    // The journal keeps what Olostep sent; the forwarder signals it normalized, like a direct delivery.
+    assert.deepEqual(
+      args,
+      ['batch_ok_1', 'batch_ok_2'].map((id) => snapshotFromWebhook(payload(id))),
+    );
     assert.equal(r.stats().forwardDropped, 1);
     assert.equal(r.stats().forwardRetries, 0);
     assert.ok(

@@ -5,7 +5,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { isBatchSnapshot, snapshotFromWebhook } from '../../olostep/normalize';
+import type { WebhookPayload } from '../../olostep/schemas';
 import { searchAttributes, trackerWorkflowId } from '../../workflows/contract';
 import { loadWebhookConfig } from '../../webhooks/config';
 import {
@@ -71,6 +74,17 @@ describe('webhook receiver (dev server)', () => {
     assert.equal(await trackerExists(env.client, batchId), false, `a tracker exists for ${batchId}`);
   }
 
+  /** The argument of every `airopsEvent` signal in the tracker's history, decoded. */
+  async function signalArgs(batchId: string): Promise<unknown[]> {
+    const history = await env.client.workflow.getHandle(trackerWorkflowId(batchId)).fetchHistory();
+    return (history.events ?? []).flatMap((e) => {
+      const signaled = e.workflowExecutionSignaledEventAttributes;
+      if (signaled?.signalName !== 'airopsEvent') return [];
+      const [arg] = signaled.input?.payloads ?? [];
+      return arg === undefined ? [] : [defaultPayloadConverter.fromPayload(arg)];
+    });
+  }
+
   describe('accepted deliveries', () => {
     it('secret path: 200 after Temporal accepted it; the tracker is started with the event, id rule and search attribute', async () => {
       const id = freshBatchId();
@@ -88,6 +102,18 @@ describe('webhook receiver (dev server)', () => {
       assert.ok(started, 'started by signalWithStart');
       const signaled = history.events?.find((e) => e.workflowExecutionSignaledEventAttributes);
       assert.equal(signaled?.workflowExecutionSignaledEventAttributes?.signalName, 'airopsEvent');
+    });
+
+    it('the signal carries the payload normalized into the snapshot the tracker merges, not the raw payload', async () => {
+      const id = freshBatchId();
+      const payload = payloadFor(id, 'scraping_completed');
+      assert.equal((await post(hook, payload)).status, 200);
+      const [arg, ...more] = await signalArgs(id);
+      assert.equal(more.length, 0);
+      assert.ok(isBatchSnapshot(arg), `not a snapshot: ${JSON.stringify(arg)}`);
+      assert.deepEqual(arg, snapshotFromWebhook(payload as WebhookPayload));
+      assert.deepEqual(arg.source, { kind: 'webhook', event: payload.object, sentAt: payload.timestamp });
+      assert.deepEqual(arg.unknownValues, []);
     });
 
     it('a second event for the same batch signals the same tracker (no second run)', async () => {
@@ -122,6 +148,9 @@ describe('webhook receiver (dev server)', () => {
       const res = await post(hook, payloadFor(id, 'event.batch.airops.enriching_skipped'));
       assert.equal(res.status, 200);
       assert.ok(await trackerExists(env.client, id));
+      const [arg] = await signalArgs(id);
+      assert.ok(isBatchSnapshot(arg));
+      assert.deepEqual(arg.unknownValues, ['object=event.batch.airops.enriching_skipped']);
     });
   });
 
