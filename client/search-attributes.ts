@@ -8,7 +8,7 @@ import {
   isOperatorCallRefused,
   searchAttributeTypeName,
   searchAttributesReady,
-} from '../worker/search-attributes';
+} from './search-attribute-preflight';
 import { MissingSearchAttributesError, isTemporalUnavailable } from './errors';
 
 const verified = new WeakMap<Client, Map<string, Promise<void>>>();

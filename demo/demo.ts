@@ -17,7 +17,7 @@ import { SCENARIO_NAMES } from '../simulator/scenarios';
 import { ConfigError, loadTemporalConnectConfig } from '../client/temporal-connection';
 import { loadWorkerConfig } from '../worker/config';
 import { createLogger, installWorkerRuntime } from '../worker/logging';
-import { preflightSearchAttributes, SearchAttributePreflightError } from '../worker/search-attributes';
+import { preflightSearchAttributes, SearchAttributePreflightError } from '../client/search-attribute-preflight';
 import { createTrackerWorker } from '../worker/worker';
 import { cancelAirOpsBatch } from '../client/progress';
 import { startAirOpsBatchTracker } from '../client/track';

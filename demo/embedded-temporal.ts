@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { devServerExecutable, sdkExecutable } from '../scripts/temporal-servers';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/contract';
-import { searchAttributeTypeName } from '../worker/search-attributes';
+import { searchAttributeTypeName } from '../client/search-attribute-preflight';
 
 export const DEFAULT_TEMPORAL_PORT = 7233;
 export const DEFAULT_UI_PORT = 8233;

@@ -10,7 +10,7 @@ import { grpcCodeOf } from '../client/errors';
 import { OlostepClient } from '../olostep/client';
 import type { SimulatorHandle } from '../simulator/server';
 import { DEFAULT_API_KEY } from '../simulator/server';
-import { preflightSearchAttributes, registerSearchAttributes } from '../worker/search-attributes';
+import { preflightSearchAttributes, registerSearchAttributes } from '../client/search-attribute-preflight';
 import { createTrackerWorker } from '../worker/worker';
 import type { TrackOptions, TrackResult } from '../workflows/contract';
 

@@ -3,12 +3,12 @@
 // The connection is lazy on purpose: with Temporal down the receiver still starts and answers 503 (Olostep retries)
 // and /readyz says so, instead of the process crash-looping. With WEBHOOK_JOURNAL_DIR it accepts into the journal
 // meanwhile and forwards once Temporal is back (first what an earlier process left undelivered).
-// Before listening it runs the search-attribute preflight (worker/search-attributes.ts): the trackers it starts set
+// Before listening it runs the search-attribute preflight (client/search-attribute-preflight.ts): the trackers it starts set
 // them. Missing ones are registered where the server allows it; otherwise (or for a wrong-typed one) it exits 2 with
 // one line naming them and the command that fixes it. With Temporal down at start, the check runs once it is back.
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { isTemporalUnavailable } from '../client/errors';
-import { SearchAttributePreflightError, preflightSearchAttributes } from '../worker/search-attributes';
+import { SearchAttributePreflightError, preflightSearchAttributes } from '../client/search-attribute-preflight';
 import { WebhookConfigError, loadWebhookConfig } from './config';
 import { WebhookJournal } from './journal';
 import { redactUrl } from './secret-path';

@@ -39,7 +39,7 @@ export {
   type SearchAttributeOperator,
   type SearchAttributePreflightOptions,
   type SearchAttributePreflightResult,
-} from './search-attributes';
+} from '../client/search-attribute-preflight';
 export {
   TaskFailureWatchedWorker,
   WORKFLOW_TASK_FAILED_MESSAGE,

@@ -10,7 +10,7 @@ import { isTemporalUnavailable } from '../client/errors';
 import { ConfigError, loadTemporalConnectConfig, type TemporalConnectConfig } from '../client/temporal-connection';
 import { DEFAULT_SHUTDOWN_GRACE_MS, describeWorkerConfig, loadWorkerConfig, type WorkerConfig } from './config';
 import { createLogger, installWorkerRuntime } from './logging';
-import { SearchAttributePreflightError, preflightSearchAttributes } from './search-attributes';
+import { SearchAttributePreflightError, preflightSearchAttributes } from '../client/search-attribute-preflight';
 import { createTrackerWorker } from './worker';
 
 const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));

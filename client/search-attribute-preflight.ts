@@ -15,7 +15,7 @@
 import type { OperatorService } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/contract';
-import { grpcCodeOf, isTemporalUnavailable } from '../client/errors';
+import { grpcCodeOf, isTemporalUnavailable } from './errors';
 
 /** What the preflight needs of a connection: `Connection` (client) and `NativeConnection` (worker) both fit. */
 export interface SearchAttributeOperator {

@@ -1,4 +1,4 @@
-// The search-attribute preflight (worker/search-attributes.ts) against real dev servers started WITHOUT the project's
+// The search-attribute preflight (client/search-attribute-preflight.ts) against real dev servers started WITHOUT the project's
 // search attributes (a plain `temporal server start-dev`):
 //   - the worker process registers them, logs which, and tracks a simulated batch to the end;
 //   - behind a proxy that refuses AddSearchAttributes with PERMISSION_DENIED (what Temporal Cloud answers a namespace
@@ -24,9 +24,9 @@ import {
   REQUIRED_SEARCH_ATTRIBUTES,
   checkSearchAttributes,
   preflightSearchAttributes,
-} from '../../worker/search-attributes';
+} from '../../client/search-attribute-preflight';
 import { searchAttributes } from '../../workflows/contract';
-import { startRefusingProxy } from './refusing-proxy';
+import { startRefusingProxy } from '../worker/refusing-proxy';
 import { replayNet, watchEnv } from '../helpers/replay-net';
 import { eventually } from '../helpers/wait';
 
