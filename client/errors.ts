@@ -3,7 +3,20 @@
 import { WorkflowNotFoundError } from '@temporalio/common';
 
 /** gRPC status codes used here (from the gRPC spec; @grpc/grpc-js is only a transitive dependency). */
-export const GRPC_STATUS = { CANCELLED: 1, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, UNAVAILABLE: 14 } as const;
+/** The gRPC status codes the project tells apart (google.rpc.Code). */
+export const GRPC_STATUS = {
+  CANCELLED: 1,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  FAILED_PRECONDITION: 9,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
+} as const;
 
 export type AirOpsClientErrorName =
   'TrackerNotFoundError' | 'TrackerQueryTimeoutError' | 'InvalidListFilterError' | 'MissingSearchAttributesError';

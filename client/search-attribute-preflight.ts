@@ -15,7 +15,7 @@
 import type { OperatorService } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/contract';
-import { grpcCodeOf, isTemporalUnavailable } from './errors';
+import { GRPC_STATUS, grpcCodeOf, isTemporalUnavailable } from './errors';
 
 /** What the preflight needs of a connection: `Connection` (client) and `NativeConnection` (worker) both fit. */
 export interface SearchAttributeOperator {
@@ -188,31 +188,18 @@ export interface SearchAttributePreflightOptions {
 /** The first line of an error's message, without the gRPC noise around it. */
 function reasonOf(err: unknown): string {
   const code = grpcCodeOf(err);
-  const codeName = Object.entries(GRPC_STATUS_NAMES).find(([, n]) => n === code)?.[0];
+  const codeName = Object.entries(GRPC_STATUS).find(([, n]) => n === code)?.[0];
   const details = (err as { details?: unknown } | null)?.details;
   const text =
     typeof details === 'string' && details !== '' ? details : err instanceof Error ? err.message : String(err);
   return `${codeName ? `${codeName}: ` : ''}${text.split('\n')[0]!.slice(0, 200)}`;
 }
 
-const GRPC_STATUS_NAMES = {
-  INVALID_ARGUMENT: 3,
-  NOT_FOUND: 5,
-  ALREADY_EXISTS: 6,
-  PERMISSION_DENIED: 7,
-  FAILED_PRECONDITION: 9,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAUTHENTICATED: 16,
-} as const;
-
 /** True for the answers of a server that does not let this identity use an operator call at all. */
 export function isOperatorCallRefused(err: unknown): boolean {
   const code = grpcCodeOf(err);
   return (
-    code === GRPC_STATUS_NAMES.PERMISSION_DENIED ||
-    code === GRPC_STATUS_NAMES.UNIMPLEMENTED ||
-    code === GRPC_STATUS_NAMES.UNAUTHENTICATED
+    code === GRPC_STATUS.PERMISSION_DENIED || code === GRPC_STATUS.UNIMPLEMENTED || code === GRPC_STATUS.UNAUTHENTICATED
   );
 }
 

@@ -6,15 +6,13 @@ import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ResultsSink } from '../activities';
 import { startAirOpsBatchTracker } from '../client/track';
-import { grpcCodeOf } from '../client/errors';
+import { GRPC_STATUS, grpcCodeOf } from '../client/errors';
 import { OlostepClient } from '../olostep/client';
 import type { SimulatorHandle } from '../simulator/server';
 import { DEFAULT_API_KEY } from '../simulator/server';
 import { preflightSearchAttributes, registerSearchAttributes } from '../client/search-attribute-preflight';
 import { createTrackerWorker } from '../worker/worker';
 import type { TrackOptions, TrackResult } from '../workflows/contract';
-
-const GRPC_ALREADY_EXISTS = 6;
 
 /** What the kit needs of a Temporal test environment: `TestWorkflowEnvironment` from `@temporalio/testing` fits. */
 export interface TrackerTestEnv {
@@ -106,7 +104,7 @@ export async function registerTrackerSearchAttributes(env: Pick<TrackerTestEnv, 
   // where ALREADY_EXISTS means an earlier call did.
   if (!verified) {
     await registerSearchAttributes(env.connection, namespace).catch((err: unknown) => {
-      if (grpcCodeOf(err) !== GRPC_ALREADY_EXISTS) throw err;
+      if (grpcCodeOf(err) !== GRPC_STATUS.ALREADY_EXISTS) throw err;
     });
   }
 }

@@ -1,10 +1,11 @@
 // The ingest journal wired to Temporal: a forwarder that signals each journaled event's tracker exactly as a direct
 // delivery would (docs/webhooks.md#ingest-journal-webhook_journal_dir-opt-in), logs and counts what fails, and
 // drops an event Temporal refuses as invalid, since no retry would change that answer.
+import { GRPC_STATUS, grpcCodeOf } from '../client/errors';
 import type { FastifyBaseLogger } from 'fastify';
 import { errorText } from './errors';
 import { JournalForwarder, type JournalEntry, type WebhookJournal } from './journal';
-import { GRPC_INVALID_ARGUMENT, grpcCode, type SignalOutcome, type TrackerSignaler } from './tracker-signal';
+import { type SignalOutcome, type TrackerSignaler } from './tracker-signal';
 
 /** Counters the forwarder keeps up to date (the receiver's stats object). */
 export interface ForwardCounters {
@@ -33,8 +34,9 @@ export function createJournalForwarder(opts: JournalForwardingOptions): JournalF
       try {
         outcome = await signaler.signal(entry.payload);
       } catch (err) {
-        // A refusal that no retry changes would otherwise hold the head of the journal forever.
-        if (grpcCode(err) !== GRPC_INVALID_ARGUMENT) throw err;
+        // Temporal refusing the request itself (INVALID_ARGUMENT, e.g. too large): no retry changes that, and it would
+        // otherwise hold the head of the journal forever.
+        if (grpcCodeOf(err) !== GRPC_STATUS.INVALID_ARGUMENT) throw err;
         counters.forwardDropped++;
         log.error(
           { batchId: entry.payload.id.slice(0, 64), error: errorText(err) },
@@ -51,7 +53,7 @@ export function createJournalForwarder(opts: JournalForwardingOptions): JournalF
         log.warn(
           {
             batchId: entry.payload.id.slice(0, 64),
-            grpcCode: grpcCode(err),
+            grpcCode: grpcCodeOf(err),
             error: errorText(err),
             retryInMs,
             backlog: journal.backlog,

@@ -5,6 +5,7 @@
 // retries (docs/airops-api.md#webhook-delivery) carry the event over an outage.
 // This file holds the options, the routes, the counters and the lifecycle; each step of the pipeline lives in a
 // module of its own beside it (the table in docs/webhooks.md).
+import { grpcCodeOf } from '../client/errors';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
@@ -17,7 +18,7 @@ import type { WebhookJournal } from './journal';
 import { createJournalForwarder } from './journal-forwarding';
 import { classifyEvent, unsupportedEvent, validatePayload } from './payload';
 import { DEFAULT_WEBHOOK_PATH, pathProblem, secretProblem } from './secret-path';
-import { TrackerSignaler, grpcCode, type SignalOutcome } from './tracker-signal';
+import { TrackerSignaler, type SignalOutcome } from './tracker-signal';
 
 // The receiver's public surface: what a caller needs to build one and to give Olostep its URL.
 export type { LogStream } from './app';
@@ -258,7 +259,7 @@ export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookRece
       outcome = await signaler.signal(payload);
     } catch (err) {
       request.log.error(
-        { grpcCode: grpcCode(err), error: errorText(err) },
+        { grpcCode: grpcCodeOf(err), error: errorText(err) },
         'signalWithStart failed; answering 503 so the sender retries',
       );
       web.reject(
@@ -300,7 +301,7 @@ export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookRece
     try {
       await signaler.probe();
     } catch (err) {
-      request.log.warn({ grpcCode: grpcCode(err) }, 'readiness: Temporal unreachable');
+      request.log.warn({ grpcCode: grpcCodeOf(err) }, 'readiness: Temporal unreachable');
       temporal = false;
     }
     if (journal === undefined) {

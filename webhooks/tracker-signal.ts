@@ -2,7 +2,6 @@
 // probe, and the deadline both are held to. Every call is tracked until it settles, so shutdown can wait for it
 // before the connection is closed under it.
 import type { Client } from '@temporalio/client';
-import { isGrpcServiceError } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { WebhookPayload } from '../olostep/schemas';
 import {
@@ -16,17 +15,6 @@ import {
 } from '../workflows/contract';
 import type { trackAirOpsBatch as trackWorkflow } from '../workflows/track-airops-batch';
 import { trackerEvent } from './payload';
-
-/** gRPC status INVALID_ARGUMENT: Temporal refuses the request itself (e.g. a payload over its size limit). */
-export const GRPC_INVALID_ARGUMENT = 3;
-
-/** The gRPC status code of a Temporal error (or of one of its causes), or null. */
-export function grpcCode(err: unknown): number | null {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (isGrpcServiceError(e)) return e.code;
-  }
-  return null;
-}
 
 /** What signaling a tracker came to: `tracker_closed` when it had already completed (a late event). */
 export type SignalOutcome = 'signaled' | 'tracker_closed';
