@@ -34,19 +34,12 @@ import { Worker } from '@temporalio/worker';
 import { startAirOpsBatchTracker } from '../client/track';
 import { startSimulator, type SimulatorHandle } from '../simulator/server';
 import { createTrackerWorker, WORKFLOWS_PATH } from '../worker/worker';
-import {
-  TRACK_WORKFLOW_TYPE,
-  airopsEvent,
-  getPollStats,
-  searchAttributes,
-  trackerWorkflowId,
-  type AirOpsEvent,
-  type TrackResult,
-} from '../workflows/contract';
-import type { trackAirOpsBatch as trackWorkflow } from '../workflows/track-airops-batch';
+import { getPollStats, type TrackResult } from '../workflows/contract';
 import { WebhookJournal } from '../webhooks/journal';
 import { runPacedLoad } from './lib/paced-load';
 import { createWebhookReceiver, webhookUrlFor, type SignaledEvent } from '../webhooks/server';
+import { TrackerSignaler } from '../webhooks/tracker-signal';
+import type { WebhookPayload } from '../olostep/schemas';
 import { createDevServerEnv, createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../test/helpers/temporal';
 import { TEST_API_KEY, clockSyncedActivities, syncSimClock, urls } from '../test/helpers/tracker';
 
@@ -231,26 +224,21 @@ async function directSignals(
   opts: { duration: number; connections: number },
 ): Promise<ThroughputResult['direct']> {
   const stride = Math.max(1, Math.floor(bodies.length / 10 / opts.connections));
+  // The receiver's own Temporal side (normalize, then signalWithStart), without its HTTP layer.
+  const signaler = new TrackerSignaler(
+    { client: env.client, taskQueue, signalTimeoutMs: 30_000, readinessTimeoutMs: 5_000 },
+    { signaled: 0, trackerClosed: 0, inFlight: 0 },
+  );
   const latencies: number[] = [];
   const end = Date.now() + opts.duration * 1_000;
   await Promise.all(
     Array.from({ length: opts.connections }, async (_, k) => {
       let next = (k * stride) % bodies.length;
       while (Date.now() < end) {
-        const payload = JSON.parse(bodies[next] as string) as AirOpsEvent & { id: string };
+        const payload = JSON.parse(bodies[next] as string) as WebhookPayload;
         next = (next + 1) % bodies.length;
         const t0 = performance.now();
-        await env.client.workflow.signalWithStart<typeof trackWorkflow, [AirOpsEvent]>(TRACK_WORKFLOW_TYPE, {
-          workflowId: trackerWorkflowId(payload.id),
-          taskQueue,
-          args: [payload.id, {}],
-          signal: airopsEvent,
-          signalArgs: [payload],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-          typedSearchAttributes: [{ key: searchAttributes.batchId, value: payload.id }],
-          staticSummary: `AirOps batch ${payload.id}`,
-        });
+        await signaler.signal(payload);
         latencies.push(performance.now() - t0);
       }
     }),
