@@ -1,14 +1,15 @@
 // Finding trackers through visibility queries on the batch's search attributes (AirOpsStatus, AirOpsPhase,
 // AirOpsStalled, AirOpsBatchId): works from any service and language, with no worker involved.
 import type { Client } from '@temporalio/client';
-import { TRACK_WORKFLOW_TYPE, searchAttributes } from '../workflows/contract';
+import { OVERALL_STATUSES, PHASES } from '../olostep/enums';
+import { DONE_PHASE, TRACK_WORKFLOW_TYPE, searchAttributes } from '../workflows/contract';
 import { InvalidListFilterError } from './errors';
 import { summaryOf, type AirOpsBatchSummary } from './progress';
 
 /** Overall statuses the API documents (AirOpsStatus). Others may appear; the filter accepts any plain token. */
-export const KNOWN_STATUSES = ['pending', 'in_progress', 'completed', 'failed'] as const;
+export const KNOWN_STATUSES = OVERALL_STATUSES;
 /** Phases (AirOpsPhase); `done` once the batch is terminal. */
-export const KNOWN_PHASES = ['scraping', 'analyzing', 'enriching', 'done'] as const;
+export const KNOWN_PHASES = [...PHASES, DONE_PHASE] as const;
 /** Workflow execution statuses as visibility names them. */
 export const EXECUTION_STATUSES = [
   'Running',

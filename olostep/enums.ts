@@ -1,21 +1,35 @@
-// The enum values the AirOps contract documents (spec §1-§3), as plain const arrays. Kept free of zod and of
-// any import so that workflow code (Temporal's deterministic sandbox) can use them through normalize.ts.
-// The API has changed these before (spec §5.13): schemas accept any string and normalize.ts reports strings
-// that are not listed here in `BatchSnapshot.unknownValues`, it never rejects them.
+// The enum values the AirOps contract documents (docs/airops-api.md), as plain const arrays: the one list of each,
+// for the whole project. Kept free of zod and of any import so that workflow code (Temporal's deterministic
+// sandbox) can use them. The API has changed these before (docs/airops-api.md#unknown-values): schemas accept any
+// string, and olostep/normalize.ts, the one place that sorts known values from unknown ones, reports strings that
+// are not listed here in `BatchSnapshot.unknownValues`; it never rejects them.
+
+/** The three phases of a batch, in the order they run. */
+export const PHASES = ['scraping', 'analyzing', 'enriching'] as const;
+export type PhaseName = (typeof PHASES)[number];
 
 /** Every phase state documented for any phase. */
 export const PHASE_STATES = ['pending', 'started', 'completed', 'failed', 'skipped'] as const;
-export type KnownPhaseStateValue = (typeof PHASE_STATES)[number];
+export type KnownPhaseState = (typeof PHASE_STATES)[number];
 
-/** Phase states per phase: only enriching may be `skipped` (spec §1). */
+/** Phase states per phase: only enriching may be `skipped` (docs/airops-api.md#phase-states). */
 export const SCRAPING_STATES = ['pending', 'started', 'completed', 'failed'] as const;
 export const ANALYZING_STATES = ['pending', 'started', 'completed', 'failed'] as const;
 export const ENRICHING_STATES = ['pending', 'started', 'completed', 'failed', 'skipped'] as const;
+/** The states each phase may be in. */
+export const STATES_BY_PHASE: Readonly<Record<PhaseName, readonly KnownPhaseState[]>> = {
+  scraping: SCRAPING_STATES,
+  analyzing: ANALYZING_STATES,
+  enriching: ENRICHING_STATES,
+};
 
 /** `status.overall` (create, webhooks) and the `status` string of GET /v1/batches-airops/{id}. */
 export const OVERALL_STATUSES = ['pending', 'in_progress', 'completed', 'failed'] as const;
+export type KnownOverallStatus = (typeof OVERALL_STATUSES)[number];
+/** The overall statuses that are final. */
+export const TERMINAL_OVERALL: readonly KnownOverallStatus[] = ['completed', 'failed'];
 
-/** The 9 AirOps webhook event names, carried in the payload's `object` field (spec §3). */
+/** The 9 AirOps webhook event names, carried in the payload's `object` field (docs/airops-api.md#webhook-events). */
 export const WEBHOOK_EVENT_TYPES = [
   'event.batch.airops.scraping_started',
   'event.batch.airops.scraping_completed',
@@ -29,7 +43,7 @@ export const WEBHOOK_EVENT_TYPES = [
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
-/** The 21 documented `page_type` values (spec §2.5); new ones appeared in Jan 2026, expect more. */
+/** The 21 documented `page_type` values (docs/airops-api.md#page-types); new ones appeared in Jan 2026, expect more. */
 export const PAGE_TYPES = [
   'homepage',
   'product_page',
@@ -55,10 +69,10 @@ export const PAGE_TYPES = [
 ] as const;
 export type PageType = (typeof PAGE_TYPES)[number];
 
-/** `failed_stage` of a failed item. */
-export const FAILED_STAGES = ['scraping', 'analyzing', 'enriching'] as const;
+/** `failed_stage` of a failed item: the phase it failed in. */
+export const FAILED_STAGES = PHASES;
 
-/** Phase-level `error.code` values (spec §2.4). Item errors use other codes (`SCRAPE_FAILED`). */
+/** Phase-level `error.code` values (docs/airops-api.md#phase-error-codes). Item errors use other codes (`SCRAPE_FAILED`). */
 export const PHASE_ERROR_CODES = [
   'SCRAPING_ERROR',
   'ENRICHING_ERROR',
@@ -69,10 +83,10 @@ export const PHASE_ERROR_CODES = [
 /** Item-level `error.code` values; only one is documented. */
 export const ITEM_ERROR_CODES = ['SCRAPE_FAILED'] as const;
 
-/** Item `status`: AirOps says `completed`, the general Olostep batches say `success` (spec §5.7). */
+/** Item `status`: AirOps says `completed`, the general Olostep batches say `success` (docs/airops-api.md#batch-items). */
 export const ITEM_STATUSES = ['completed', 'success', 'failed'] as const;
 
-/** Items endpoint `status`: documented `completed`/`in_progress`; `failed`/`pending` tolerated (spec §5.8). */
+/** Items endpoint `status`: documented `completed`/`in_progress`; `failed`/`pending` tolerated (docs/airops-api.md#batch-items). */
 export const ITEMS_RESPONSE_STATUSES = ['completed', 'in_progress', 'failed', 'pending'] as const;
 
 /** Values of the optional `methods` map (OpenAPI `EnrichedData`). */

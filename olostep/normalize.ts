@@ -1,13 +1,12 @@
 // Pure mapping of the three status-bearing shapes (create response, GET status, webhook payload) into the one
-// BatchSnapshot. Workflow code imports this inside Temporal's deterministic sandbox to merge webhook payloads,
+// BatchSnapshot, and the one place that sorts known enum values from unknown ones (the tracker's reducer asks
+// here too). Workflow code imports this inside Temporal's deterministic sandbox to merge webhook payloads,
 // so: no zod, no axios, no Node built-ins, no clock, no randomness; the only imports are types and const arrays.
 // Every reader is defensive: the typed entry points accept zod-parsed bodies, but nothing here crashes on a
 // missing optional field, and `toSnapshot` accepts unvalidated input.
 import type { BatchItemsResponse, BatchStatusResponse, CreateBatchResponse, WebhookPayload } from './schemas';
 import {
-  ANALYZING_STATES,
   CREATE_RESPONSE_OBJECT,
-  ENRICHING_STATES,
   EXTRACTION_METHODS,
   FAILED_STAGES,
   ITEM_ERROR_CODES,
@@ -16,16 +15,18 @@ import {
   OVERALL_STATUSES,
   PAGE_TYPES,
   PHASE_ERROR_CODES,
-  SCRAPING_STATES,
+  STATES_BY_PHASE,
   STATUS_RESPONSE_OBJECT,
   WEBHOOK_EVENT_TYPES,
   isKnownValue,
+  type KnownOverallStatus,
+  type KnownPhaseState,
+  type PhaseName,
 } from './enums';
 import type {
   AnalyzingPhase,
   BatchSnapshot,
   EnrichingPhase,
-  KnownOverallStatus,
   LlmInfo,
   PhaseError,
   PhaseState,
@@ -36,11 +37,40 @@ import type {
 type Obj = Record<string, unknown>;
 
 /** Longest value quoted in `unknownValues` (webhook bodies are untrusted and end up in workflow history). */
-const MAX_UNKNOWN_VALUE_LENGTH = 64;
+export const MAX_UNKNOWN_VALUE_LENGTH = 64;
 /** Most entries kept in `unknownValues`. */
-const MAX_UNKNOWN_VALUES = 20;
+export const MAX_UNKNOWN_VALUES = 20;
 /** How a missing phase state is recorded in `unknownValues`. */
 export const MISSING_VALUE = '(missing)';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Known or unknown: the one place that decides
+// ---------------------------------------------------------------------------------------------------------------
+
+/** `phase`'s state when it is one this client knows for that phase (`skipped` only for enriching), else null. */
+export function knownPhaseState(phase: PhaseName, value: string): KnownPhaseState | null {
+  return isKnownValue(STATES_BY_PHASE[phase], value) ? value : null;
+}
+
+/** The overall status when it is one this client knows, else null. */
+export function knownOverallStatus(value: string): KnownOverallStatus | null {
+  return isKnownValue(OVERALL_STATUSES, value) ? value : null;
+}
+
+/** Whether `event` (a payload's `object`) is one of the documented webhook event names. */
+export function isKnownWebhookEvent(event: string): boolean {
+  return isKnownValue(WEBHOOK_EVENT_TYPES, event);
+}
+
+/** A string from an untrusted body, cut to {@link MAX_UNKNOWN_VALUE_LENGTH} characters (then `…`). */
+export function clipUnknownValue(value: string): string {
+  return value.length > MAX_UNKNOWN_VALUE_LENGTH ? `${value.slice(0, MAX_UNKNOWN_VALUE_LENGTH)}…` : value;
+}
+
+/** How an unknown value is listed in `unknownValues`: `path=value`, the value clipped. */
+export function unknownValueEntry(path: string, value: string): string {
+  return `${path}=${clipUnknownValue(value)}`;
+}
 
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
 const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
@@ -52,8 +82,7 @@ class Unknowns {
   readonly values: string[] = [];
   add(path: string, value: string): void {
     if (this.values.length >= MAX_UNKNOWN_VALUES) return;
-    const shown = value.length > MAX_UNKNOWN_VALUE_LENGTH ? `${value.slice(0, MAX_UNKNOWN_VALUE_LENGTH)}…` : value;
-    const entry = `${path}=${shown}`;
+    const entry = unknownValueEntry(path, value);
     if (!this.values.includes(entry)) this.values.push(entry);
   }
   check(path: string, known: readonly string[], value: unknown): void {
@@ -61,13 +90,13 @@ class Unknowns {
   }
 }
 
-function phaseState(raw: Obj | null, path: string, known: readonly string[], unknowns: Unknowns): PhaseState {
+function phaseState(raw: Obj | null, phase: PhaseName, unknowns: Unknowns): PhaseState {
   const state = raw === null ? null : str(raw.state);
   if (state === null || state === '') {
-    unknowns.add(`${path}.state`, MISSING_VALUE);
+    unknowns.add(`${phase}.state`, MISSING_VALUE);
     return 'pending';
   }
-  unknowns.check(`${path}.state`, known, state);
+  if (knownPhaseState(phase, state) === null) unknowns.add(`${phase}.state`, state);
   return state;
 }
 
@@ -82,7 +111,7 @@ function phaseError(raw: unknown, path: string, unknowns: Unknowns): PhaseError 
 function scrapingPhase(raw: Obj | null, unknowns: Unknowns): ScrapingPhase {
   const p = raw ?? {};
   return {
-    state: phaseState(raw, 'scraping', SCRAPING_STATES, unknowns),
+    state: phaseState(raw, 'scraping', unknowns),
     submitted: num(p.submitted),
     valid: num(p.valid),
     succeeded: num(p.succeeded),
@@ -106,7 +135,7 @@ function fieldsToEnrich(raw: unknown): Record<string, number> | null {
 function analyzingPhase(raw: Obj | null, unknowns: Unknowns): AnalyzingPhase {
   const p = raw ?? {};
   return {
-    state: phaseState(raw, 'analyzing', ANALYZING_STATES, unknowns),
+    state: phaseState(raw, 'analyzing', unknowns),
     itemsAnalyzed: num(p.items_analyzed),
     itemsNeedingEnrichment: num(p.items_needing_enrichment),
     itemsComplete: num(p.items_complete),
@@ -131,7 +160,7 @@ function llmInfo(raw: unknown): LlmInfo | null {
 function enrichingPhase(raw: Obj | null, unknowns: Unknowns): EnrichingPhase {
   const p = raw ?? {};
   return {
-    state: phaseState(raw, 'enriching', ENRICHING_STATES, unknowns),
+    state: phaseState(raw, 'enriching', unknowns),
     itemsToEnrich: num(p.items_to_enrich),
     itemsEnriched: num(p.items_enriched),
     itemsFailed: num(p.items_failed),
@@ -145,9 +174,9 @@ function enrichingPhase(raw: Obj | null, unknowns: Unknowns): EnrichingPhase {
 }
 
 /**
- * The overall status implied by the phase states (spec §1), used when a body carries no `overall`:
- * `completed` if enriching is completed or skipped; else `failed` if any phase failed; `pending` if every phase
- * is pending; otherwise `in_progress` (unknown states count as progress, never as terminal).
+ * The overall status implied by the phase states (docs/airops-api.md#overall-status), used when a body carries no
+ * `overall`: `completed` if enriching is completed or skipped; else `failed` if any phase failed; `pending` if every
+ * phase is pending; otherwise `in_progress` (unknown states count as progress, never as terminal).
  */
 export function deriveOverall(states: { scraping: string; analyzing: string; enriching: string }): KnownOverallStatus {
   const { scraping, analyzing, enriching } = states;
@@ -162,7 +191,7 @@ function buildSnapshot(body: Obj, source: SnapshotSource, expectedObject: string
   const objectValue = str(body.object);
   if (objectValue !== null) {
     if (expectedObject !== null && objectValue !== expectedObject) unknowns.add('object', objectValue);
-    if (source.kind === 'webhook') unknowns.check('object', WEBHOOK_EVENT_TYPES, objectValue);
+    if (source.kind === 'webhook' && !isKnownWebhookEvent(objectValue)) unknowns.add('object', objectValue);
   }
   // Phases sit in the `status` object (create, webhooks) or at the top level (GET); accept either anywhere.
   const statusObj = isObj(body.status) ? body.status : null;
@@ -181,7 +210,7 @@ function buildSnapshot(body: Obj, source: SnapshotSource, expectedObject: string
   let overallDerived = false;
   if (sent !== null && sent !== '') {
     overall = sent;
-    unknowns.check('overall', OVERALL_STATUSES, sent);
+    if (knownOverallStatus(sent) === null) unknowns.add('overall', sent);
   } else {
     overall = deriveOverall({ scraping: scraping.state, analyzing: analyzing.state, enriching: enriching.state });
     overallDerived = true;
@@ -230,7 +259,7 @@ export function detectShape(input: unknown): 'create' | 'status' | 'webhook' | n
   if (object === CREATE_RESPONSE_OBJECT) return 'create';
   if (object === STATUS_RESPONSE_OBJECT) return 'status';
   if (object !== null && object !== '') return 'webhook';
-  // No `object`: fall back on the other documented differences (spec §5.2-5.3).
+  // No `object`: fall back on the other documented differences (docs/airops-api.md#three-shapes).
   if (typeof input.status === 'string' || 'created_at' in input) return 'status';
   return 'create';
 }

@@ -1,16 +1,13 @@
 // The one normalized view of a batch's state. The create response, the GET status response and the webhook
-// payload all carry the same information in three different shapes (spec §5.1-5.3); each maps into this.
-// Plain data only (JSON-safe, no classes, no zod): workflow code imports these types and the pure
+// payload all carry the same information in three different shapes (docs/airops-api.md#three-shapes); each maps
+// into this. Plain data only (JSON-safe, no classes, no zod): workflow code imports these types and the pure
 // normalizers, and it crosses Temporal's payload converter unchanged.
+import type { KnownOverallStatus, KnownPhaseState } from './enums';
 
-export const PHASES = ['scraping', 'analyzing', 'enriching'] as const;
-export type PhaseName = (typeof PHASES)[number];
+export type { KnownOverallStatus, KnownPhaseState, PhaseName } from './enums';
 
-/** Known phase states; unknown strings from a drifting API are kept as-is and reported in `unknownValues`. */
-export type KnownPhaseState = 'pending' | 'started' | 'completed' | 'failed' | 'skipped';
+/** A phase state: a known one, or an unknown string from a drifting API, kept as-is and reported in `unknownValues`. */
 export type PhaseState = KnownPhaseState | (string & {});
-
-export type KnownOverallStatus = 'pending' | 'in_progress' | 'completed' | 'failed';
 export type OverallStatus = KnownOverallStatus | (string & {});
 
 export interface PhaseError {
@@ -68,7 +65,10 @@ export interface BatchSnapshot {
   /** Batch creation time (ms), from `created` or `created_at`; null when absent. */
   createdAt: number | null;
   totalUrls: number | null;
-  /** `status.overall` / `status` as sent, or derived from the phase states when absent (spec §5.4). */
+  /**
+   * `status.overall` / `status` as sent, or derived from the phase states when absent
+   * (docs/airops-api.md#overall-status).
+   */
   overall: OverallStatus;
   /** True when `overall` was not in the payload and was derived from phases. */
   overallDerived: boolean;
@@ -84,5 +84,3 @@ export interface BatchSnapshot {
    */
   unknownValues: string[];
 }
-
-export const TERMINAL_OVERALL: readonly string[] = ['completed', 'failed'];

@@ -25,7 +25,13 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
  */
 export const SHARED_WORKFLOW_MODULES: readonly string[] = [
   '../workflows/contract',
-  '../workflows/lifecycle',
+  '../workflows/track-options',
+  '../workflows/tracker-state',
+  '../workflows/fingerprint',
+  '../workflows/reducer',
+  '../workflows/poll-stats',
+  '../workflows/eta',
+  '../workflows/progress',
   '../workflows/schedule',
   '../workflows/create-request-check',
   '../workflows/run-keys',

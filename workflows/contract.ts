@@ -5,9 +5,13 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BatchSnapshot } from '../olostep/snapshot';
 import type { WebhookPayload } from '../olostep/schemas';
-import type { BatchOutcome, BatchProgress, PollStats, TimelineEntry, TrackerState } from './lifecycle';
+import type { BatchOutcome, BatchProgress } from './progress';
+import type { TrackOptions } from './track-options';
+import type { PollStats, TimelineEntry, TrackerState } from './tracker-state';
 
-export type { BatchOutcome, BatchProgress, PollStats, TimelineEntry } from './lifecycle';
+export type { BatchOutcome, BatchProgress } from './progress';
+export type { PollStats, TimelineEntry } from './tracker-state';
+export { TRACK_DEFAULTS, TRACK_OPTION_MINIMUMS, type TrackOptions } from './track-options';
 
 /** Default task queue for the tracker's workflows and activities. Override with TASK_QUEUE. */
 export const DEFAULT_TASK_QUEUE = 'airops-batches';
@@ -19,6 +23,9 @@ export function trackerWorkflowId(batchId: string): string {
   return `airops-batch-${batchId}`;
 }
 
+/** The `AirOpsPhase` of a batch that reached its final status (no phase is current any more). */
+export const DONE_PHASE = 'done';
+
 /** Custom search attributes, registered on the server (dev server: at start; production: `temporal operator`). */
 export const searchAttributes = {
   batchId: defineSearchAttributeKey('AirOpsBatchId', 'KEYWORD'),
@@ -29,27 +36,6 @@ export const searchAttributes = {
 } as const;
 
 export const ALL_SEARCH_ATTRIBUTES = Object.values(searchAttributes);
-
-/** Options of trackAirOpsBatch. All durations in ms; all optional. Never put secrets here: inputs are in history. */
-export interface TrackOptions {
-  /** Shortest gap between status polls. Default 2 s. */
-  minPollIntervalMs?: number;
-  /**
-   * Longest gap between status polls. Default 15 min: a 24-hour LLM enrichment then costs ~100 polls, not ~1,400;
-   * webhooks and `refreshNow` give freshness where it matters.
-   */
-  maxPollIntervalMs?: number;
-  /** Stop tracking this long after tracking started (fails with `TrackingDeadlineExceeded`). Default: none. */
-  deadlineMs?: number;
-  /** No count or state moved for this long: flagged as stalled (queries, `AirOpsStalled`). Default 30 min. */
-  stallTimeoutMs?: number;
-  /** Fail with `BatchStalled` once stalled, instead of only flagging it. Default false. */
-  failOnStall?: boolean;
-  /** 404s within this window after tracking started are retried (a just-created batch may not be visible yet). Default 2 min. */
-  notFoundGraceMs?: number;
-  /** Continue-as-new after this many status polls in one run, so no run's history grows large. Default 100. */
-  maxPollsPerRun?: number;
-}
 
 /** How tracking ended: the batch reached a terminal status, or someone cancelled the tracker. */
 export type TrackEndReason = 'terminal' | 'cancelled';

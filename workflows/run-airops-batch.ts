@@ -22,6 +22,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import {
   RUN_FAILURE_TYPES,
+  TRACK_OPTION_MINIMUMS,
   TRACK_WORKFLOW_TYPE,
   getRunStatus,
   searchAttributes,
@@ -42,8 +43,8 @@ import type { trackAirOpsBatch } from './track-airops-batch';
 const { createAirOpsBatch } = proxyActivities<Activities>({
   // The client's own deadline is 30 s; this bounds a hung worker.
   startToCloseTimeout: '2 min',
-  // Retries reuse one Idempotency-Key, which the API keeps 24 h (spec §4.4): stop well inside that, so a retry can
-  // never outlive the key and create a second batch.
+  // Retries reuse one Idempotency-Key, which the API keeps 24 h (docs/airops-api.md#idempotency): stop well inside
+  // that, so a retry can never outlive the key and create a second batch.
   scheduleToCloseTimeout: '1 h',
   retry: { initialInterval: '1 s', backoffCoefficient: 2, maximumInterval: '1 min' },
   summary: 'POST /v1/batches-airops',
@@ -65,16 +66,6 @@ const { awaitAirOpsTracker } = proxyActivities<Activities>({
   retry: { initialInterval: '1 s', backoffCoefficient: 2, maximumInterval: '1 min' },
   summary: 'await the batch tracker started elsewhere',
 });
-
-/** The tracker's own lower bounds (see resolveOptions in ./track-airops-batch), checked before the batch exists. */
-const TRACK_OPTION_MINIMUMS: Readonly<Record<string, number>> = {
-  minPollIntervalMs: 100,
-  maxPollIntervalMs: 100,
-  deadlineMs: 1,
-  stallTimeoutMs: 1,
-  notFoundGraceMs: 0,
-  maxPollsPerRun: 1,
-};
 
 /** Problems with RunOptions, found before any API call: a bad tracker option must not strand a created batch. */
 function runOptionsProblems(options: RunOptions | undefined): string[] {

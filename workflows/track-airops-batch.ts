@@ -1,5 +1,6 @@
-// trackAirOpsBatch: follows one AirOps batch to a terminal status. Deterministic workflow code: the lifecycle
-// lives in the pure reducer (./lifecycle), the poll schedule in ./schedule, the API behind one activity.
+// trackAirOpsBatch: follows one AirOps batch to a terminal status. Deterministic workflow code: the state and its
+// reducer live in ./tracker-state and ./reducer, progress and outcome in ./progress, the poll decision in ./schedule,
+// the API behind one activity.
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -20,10 +21,14 @@ import {
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { batchIdProblem } from '../olostep/batch-id';
+import { PHASES } from '../olostep/enums';
 import { isBatchSnapshot, toSnapshot } from '../olostep/normalize';
 import type { BatchSnapshot } from '../olostep/snapshot';
 import {
+  DONE_PHASE,
+  TRACK_DEFAULTS,
   TRACK_FAILURE_TYPES,
+  TRACK_OPTION_MINIMUMS,
   airopsEvent,
   getPollStats,
   getProgress,
@@ -35,27 +40,11 @@ import {
   type TrackOptions,
   type TrackResult,
 } from './contract';
-import {
-  DEFAULT_STALL_TIMEOUT_MS,
-  applySnapshot,
-  initialState,
-  isTerminal,
-  outcomeOf,
-  progressOf,
-  recordPoll,
-  recordPollError,
-  type BatchProgress,
-  type TrackerState,
-} from './lifecycle';
+import { recordPoll, recordPollError } from './poll-stats';
+import { outcomeOf, progressOf, type BatchProgress } from './progress';
+import { applySnapshot } from './reducer';
+import { initialState, isTerminal, type TrackerState } from './tracker-state';
 import { nextPollDelay } from './schedule';
-
-const DEFAULTS = {
-  minPollIntervalMs: 2_000,
-  maxPollIntervalMs: 15 * 60_000,
-  stallTimeoutMs: DEFAULT_STALL_TIMEOUT_MS,
-  notFoundGraceMs: 2 * 60_000,
-  maxPollsPerRun: 100,
-} as const;
 
 /** Failure types that end tracking: the API said no, and asking again will not change that. */
 const FATAL_TYPES: Readonly<Record<string, string>> = {
@@ -112,8 +101,9 @@ interface ResolvedOptions {
 function resolveOptions(options: TrackOptions | undefined): ResolvedOptions {
   const o = options ?? {};
   const problems: string[] = [];
-  const ms = (name: keyof TrackOptions, fallback: number | null, min = 0): number | null => {
+  const ms = (name: keyof typeof TRACK_OPTION_MINIMUMS, fallback: number | null): number | null => {
     const v = o[name];
+    const min = TRACK_OPTION_MINIMUMS[name];
     if (v === undefined || v === null) return fallback;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < min) {
       problems.push(`${name} must be a number >= ${min}, got ${JSON.stringify(v)}`);
@@ -122,13 +112,13 @@ function resolveOptions(options: TrackOptions | undefined): ResolvedOptions {
     return v;
   };
   const resolved: ResolvedOptions = {
-    minPollIntervalMs: ms('minPollIntervalMs', DEFAULTS.minPollIntervalMs, 100) ?? DEFAULTS.minPollIntervalMs,
-    maxPollIntervalMs: ms('maxPollIntervalMs', DEFAULTS.maxPollIntervalMs, 100) ?? DEFAULTS.maxPollIntervalMs,
-    deadlineMs: ms('deadlineMs', null, 1),
-    stallTimeoutMs: ms('stallTimeoutMs', DEFAULTS.stallTimeoutMs, 1) ?? DEFAULTS.stallTimeoutMs,
+    minPollIntervalMs: ms('minPollIntervalMs', TRACK_DEFAULTS.minPollIntervalMs) ?? TRACK_DEFAULTS.minPollIntervalMs,
+    maxPollIntervalMs: ms('maxPollIntervalMs', TRACK_DEFAULTS.maxPollIntervalMs) ?? TRACK_DEFAULTS.maxPollIntervalMs,
+    deadlineMs: ms('deadlineMs', null),
+    stallTimeoutMs: ms('stallTimeoutMs', TRACK_DEFAULTS.stallTimeoutMs) ?? TRACK_DEFAULTS.stallTimeoutMs,
     failOnStall: o.failOnStall === true,
-    notFoundGraceMs: ms('notFoundGraceMs', DEFAULTS.notFoundGraceMs) ?? DEFAULTS.notFoundGraceMs,
-    maxPollsPerRun: ms('maxPollsPerRun', DEFAULTS.maxPollsPerRun, 1) ?? DEFAULTS.maxPollsPerRun,
+    notFoundGraceMs: ms('notFoundGraceMs', TRACK_DEFAULTS.notFoundGraceMs) ?? TRACK_DEFAULTS.notFoundGraceMs,
+    maxPollsPerRun: ms('maxPollsPerRun', TRACK_DEFAULTS.maxPollsPerRun) ?? TRACK_DEFAULTS.maxPollsPerRun,
   };
   if (resolved.minPollIntervalMs > resolved.maxPollIntervalMs) {
     problems.push(
@@ -144,7 +134,7 @@ function resolveOptions(options: TrackOptions | undefined): ResolvedOptions {
 /** The markdown the Temporal UI shows as the workflow's current details: one row per phase. */
 function detailsMarkdown(p: BatchProgress): string {
   const cell = (v: number | null | undefined) => (v === null || v === undefined ? '–' : String(v));
-  const rows = (['scraping', 'analyzing', 'enriching'] as const).map((name) => {
+  const rows = PHASES.map((name) => {
     const ph = p.phases[name];
     const pct = ph.percent === null ? '–' : `${ph.percent}%`;
     return `| ${name} | ${ph.state ?? '–'} | ${cell(ph.done)} / ${cell(ph.total)} | ${pct} |`;
@@ -218,7 +208,7 @@ export async function trackAirOpsBatch(
     };
     want({ key: searchAttributes.batchId, value: batchId }, batchId);
     if (state.overall !== null) want({ key: searchAttributes.status, value: state.overall }, state.overall);
-    const phase = state.currentPhase ?? 'done';
+    const phase = state.currentPhase ?? DONE_PHASE;
     want({ key: searchAttributes.phase, value: phase }, phase);
     if (state.totalUrls !== null) want({ key: searchAttributes.totalUrls, value: state.totalUrls }, state.totalUrls);
     want({ key: searchAttributes.stalled, value: stalledFlag }, stalledFlag);
@@ -277,26 +267,6 @@ export async function trackAirOpsBatch(
   setHandler(getTimeline, () => state.timeline);
   setHandler(getPollStats, () => state.stats);
 
-  /** How long to wait before the next poll, from the schedule, errors, Retry-After, webhooks, deadline and stall. */
-  function nextDelay(now: number): number {
-    let delay = nextPollDelay(state, now, {
-      minIntervalMs: opts.minPollIntervalMs,
-      maxIntervalMs: opts.maxPollIntervalMs,
-    });
-    if (state.stats.webhookEvents > 0) delay = opts.maxPollIntervalMs; // webhooks flow: polling is only a safety net
-    if (consecutiveErrors > 0) {
-      const backoff = opts.minPollIntervalMs * 2 ** Math.min(consecutiveErrors, 10);
-      delay = Math.min(opts.maxPollIntervalMs, Math.max(delay, backoff));
-    }
-    if (retryAfterMs !== null) delay = Math.max(delay, retryAfterMs);
-    if (deadlineAt !== null) delay = Math.min(delay, Math.max(0, deadlineAt - now));
-    if (!stalledFlag) {
-      const stallAt = (state.lastProgressAt ?? state.trackingSince) + opts.stallTimeoutMs;
-      if (stallAt > now) delay = Math.min(delay, stallAt - now + 1);
-    }
-    return Math.max(1, Math.round(delay));
-  }
-
   let pollTimer: PollTimer | null = null;
   function startPollTimer(dueAt: number, delay: number, summary: string): PollTimer {
     const scope = new CancellationScope();
@@ -348,7 +318,7 @@ export async function trackAirOpsBatch(
         await continueAsNew<typeof trackAirOpsBatch>(batchId, options, { state, runs: runs + 1, stalledFlag });
       }
 
-      const delay = nextDelay(now);
+      const delay = nextPollDelay(state, now, opts, { consecutiveErrors, retryAfterMs });
       woken = false;
       const summary = `next status poll in ${Math.round(delay / 1000)} s (${state.currentPhase ?? 'final status'})`;
       // A webhook re-plans the wait, but the running poll timer is kept when the new plan lands at about the same

@@ -1,20 +1,17 @@
-// A model of the tracker's poll loop without Temporal: the workflow's own pure pieces (the lifecycle reducer and
-// nextPollDelay) driven against the simulator's pure plan (statusResponseAt), in virtual time. It reproduces the
-// polling-only loop of trackAirOpsBatch (first poll at once, then nextDelay: schedule, stall bound; no errors,
-// no webhooks), so hundreds of seeds take a second and the tail of the lag distribution becomes visible; the
-// efficiency benchmark checks the real workflow on the time-skipping server against it.
+// A model of the tracker's poll loop without Temporal: the workflow's own pure pieces (the reducer and its poll
+// decision, nextPollDelay, with the tracker's defaults) driven against the simulator's pure plan (statusResponseAt),
+// in virtual time. It reproduces the polling-only loop of trackAirOpsBatch (first poll at once, then wait what
+// nextPollDelay says; no errors, no webhooks, no deadline), so hundreds of seeds take a second and the tail of the lag
+// distribution becomes visible; the efficiency benchmark checks the real workflow on the time-skipping server
+// against it.
 import { snapshotFromStatusResponse } from '../../olostep/normalize';
 import { BatchStatusResponse } from '../../olostep/schemas';
 import { buildPlan, groundTruthOf, statusResponseAt } from '../../simulator/lifecycle';
 import { resolveScript, type BatchScript } from '../../simulator/scenarios';
-import {
-  DEFAULT_STALL_TIMEOUT_MS,
-  applySnapshot,
-  initialState,
-  isTerminal,
-  recordPoll,
-} from '../../workflows/lifecycle';
-import { nextPollDelay, type PollScheduleOptions } from '../../workflows/schedule';
+import { recordPoll } from '../../workflows/poll-stats';
+import { applySnapshot } from '../../workflows/reducer';
+import { DEFAULT_POLL_OPTIONS, nextPollDelay, type PollOptions } from '../../workflows/schedule';
+import { initialState, isTerminal } from '../../workflows/tracker-state';
 
 const PHASE_OF: Record<string, { phase: 'scraping' | 'analyzing' | 'enriching' | 'overall'; to: string }> = {
   'event.batch.airops.scraping_completed': { phase: 'scraping', to: 'completed' },
@@ -32,14 +29,15 @@ export interface ModelRun {
   pollTimes: number[];
 }
 
-export type DelayFn = (state: ReturnType<typeof initialState>, now: number, opts: PollScheduleOptions) => number;
-
-/** Tracks one simulated batch with the workflow's schedule; `delayFn` defaults to the workflow's nextPollDelay. */
+/**
+ * Tracks one simulated batch with the workflow's poll decision and the tracker's default options; `opts` overrides
+ * some of them (`approachEnd: false`: landing on the estimated end, the baseline).
+ */
 export function modelTracking(
   script: BatchScript,
   seed: string,
   urls: number,
-  opts: { minIntervalMs?: number; maxIntervalMs?: number; delayFn?: DelayFn; approachEnd?: boolean } = {},
+  opts: Partial<PollOptions> = {},
 ): ModelRun {
   const created = Date.UTC(2026, 0, 1);
   const plan = buildPlan({
@@ -49,13 +47,7 @@ export function modelTracking(
     brands: [],
     script: resolveScript([{ ...script, seed }], seed),
   });
-  // approachEnd as the workflow runs it; false = landing on the estimate (the baseline).
-  const schedule: PollScheduleOptions = {
-    minIntervalMs: opts.minIntervalMs ?? 2_000,
-    maxIntervalMs: opts.maxIntervalMs ?? 15 * 60_000,
-    approachEnd: opts.approachEnd ?? true,
-  };
-  const delayFn: DelayFn = opts.delayFn ?? ((s, now, o) => nextPollDelay(s, now, o));
+  const pollOptions: PollOptions = { ...DEFAULT_POLL_OPTIONS, ...opts };
   let state = initialState(plan.id, created);
   const pollTimes: number[] = [];
   let now = created;
@@ -68,11 +60,7 @@ export function modelTracking(
       now,
     );
     if (isTerminal(state)) break;
-    // As the workflow's nextDelay: the schedule, bounded by the stall check (30 min default).
-    let delay = delayFn(state, now, schedule);
-    const stallAt = (state.lastProgressAt ?? state.trackingSince) + DEFAULT_STALL_TIMEOUT_MS;
-    if (stallAt > now) delay = Math.min(delay, stallAt - now + 1);
-    now += Math.max(1, Math.round(delay));
+    now += nextPollDelay(state, now, pollOptions);
   }
   const lagMs: Record<string, number> = {};
   for (const e of groundTruthOf(plan).events) {

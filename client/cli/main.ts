@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { KNOWN_PHASES, KNOWN_STATUSES } from '../list';
-import { DEFAULT_TASK_QUEUE } from '../../workflows/contract';
+import { DEFAULT_TASK_QUEUE, TRACK_DEFAULTS } from '../../workflows/contract';
 import {
   cancelCommand,
   checkBatchId,
@@ -47,6 +47,18 @@ function positiveInt(name: string) {
     }
     return n;
   };
+}
+
+/** A default as the duration flags take it: 2000 → `2s`, 900000 → `15m` (whole units; `ms` otherwise). */
+function durationFlag(ms: number): string {
+  const units = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1_000],
+  ] as const;
+  for (const [unit, size] of units) if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -112,12 +124,21 @@ export function buildProgram(ctx: CliContext, setExit: (code: ExitCode) => void)
 
   const trackOptions = (cmd: Command) =>
     cmd
-      .option('--task-queue <name>', 'task queue of the tracker (default: $TASK_QUEUE, else airops-batches)')
+      .option('--task-queue <name>', `task queue of the tracker (default: $TASK_QUEUE, else ${DEFAULT_TASK_QUEUE})`)
       .option('--deadline <duration>', 'stop tracking after this long (e.g. 48h); default: none')
-      .option('--stall-timeout <duration>', 'flag the batch as stalled after this long without progress (default 30m)')
+      .option(
+        '--stall-timeout <duration>',
+        `flag the batch as stalled after this long without progress (default ${durationFlag(TRACK_DEFAULTS.stallTimeoutMs)})`,
+      )
       .option('--fail-on-stall', 'fail the tracker once stalled, instead of only flagging it')
-      .option('--min-poll-interval <duration>', 'shortest gap between status polls (default 2s)')
-      .option('--max-poll-interval <duration>', 'longest gap between status polls (default 15m)');
+      .option(
+        '--min-poll-interval <duration>',
+        `shortest gap between status polls (default ${durationFlag(TRACK_DEFAULTS.minPollIntervalMs)})`,
+      )
+      .option(
+        '--max-poll-interval <duration>',
+        `longest gap between status polls (default ${durationFlag(TRACK_DEFAULTS.maxPollIntervalMs)})`,
+      );
 
   const watchFlags = (cmd: Command) =>
     cmd

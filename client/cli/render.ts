@@ -1,13 +1,12 @@
 // How the CLI shows a batch: live progress bars per phase (cli-progress multibar) on a terminal, plain lines
 // elsewhere (CI, pipes, files), JSON lines on request; plus the one-shot status table and the final outcome line.
 import { MultiBar, type SingleBar } from 'cli-progress';
-import type { BatchProgress, PhaseProgress } from '../../workflows/lifecycle';
+import { PHASES, type PhaseName } from '../../olostep/enums';
+import type { BatchProgress, PhaseProgress } from '../../workflows/progress';
 import type { TrackResult } from '../../workflows/contract';
 import type { AirOpsBatchSummary } from '../progress';
 
 export type ViewMode = 'bars' | 'lines' | 'json';
-type PhaseName = 'scraping' | 'analyzing' | 'enriching';
-const PHASES: readonly PhaseName[] = ['scraping', 'analyzing', 'enriching'];
 
 /** 3723000 → "1h 02m", 250000 → "4m 10s", 12000 → "12s", null → "–". */
 function formatDuration(ms: number | null | undefined): string {

@@ -7,19 +7,11 @@ import type {
   ScrapingPhase,
   SnapshotSource,
 } from '../../olostep/snapshot';
-import {
-  MAX_TIMELINE,
-  MAX_UNKNOWN_VALUES,
-  MAX_UNKNOWN_VALUE_LENGTH,
-  applySnapshot,
-  initialState,
-  isTerminal,
-  outcomeOf,
-  progressOf,
-  recordPoll,
-  recordPollError,
-  type TrackerState,
-} from '../../workflows/lifecycle';
+import { MAX_UNKNOWN_VALUES, MAX_UNKNOWN_VALUE_LENGTH } from '../../olostep/normalize';
+import { recordPoll, recordPollError } from '../../workflows/poll-stats';
+import { outcomeOf, progressOf } from '../../workflows/progress';
+import { applySnapshot } from '../../workflows/reducer';
+import { MAX_TIMELINE, initialState, isTerminal, type TrackerState } from '../../workflows/tracker-state';
 import {
   BATCH_ID,
   CREATED,
@@ -155,7 +147,7 @@ void describe('lifecycle: canonical paths', () => {
   void test('scraping failed: failed batch even while `overall` lags, later phases stay pending', () => {
     const snaps = scrapingFailedPath();
     const afterPhaseEvent = run(snaps.slice(0, 2));
-    // The scraping_failed payload still says in_progress; a failed phase fails the batch (spec §1 rule).
+    // The scraping_failed payload still says in_progress; a failed phase fails the batch (docs/airops-api.md#overall-status).
     assert.equal(afterPhaseEvent.overall, 'failed');
     assert.ok(isTerminal(afterPhaseEvent));
     const s = run(snaps);

@@ -1,8 +1,13 @@
-// The adaptive poll schedule against a fake reference lifecycle: pure function calls, no Temporal, no real time.
+// The tracker's poll decision (nextPollDelay): the adaptive schedule against a fake reference lifecycle, then the
+// webhook safety net, error backoff, Retry-After, deadline and stall bound with the delays they must produce. Pure
+// function calls, no Temporal, no real time.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applySnapshot, initialState, isTerminal, recordPoll, type TrackerState } from '../../workflows/lifecycle';
-import { DEFAULT_POLL_SCHEDULE, nextPollDelay, type PollScheduleOptions } from '../../workflows/schedule';
+import { TRACK_DEFAULTS } from '../../workflows/contract';
+import { recordPoll } from '../../workflows/poll-stats';
+import { applySnapshot } from '../../workflows/reducer';
+import { DEFAULT_POLL_OPTIONS, nextPollDelay, type PollOptions } from '../../workflows/schedule';
+import { initialState, isTerminal, type TrackerState } from '../../workflows/tracker-state';
 import {
   BATCH_ID,
   CREATED,
@@ -10,6 +15,7 @@ import {
   happyPath,
   referenceStatusAt,
   referenceTransitions,
+  webhook,
   type ReferenceLifecycle,
 } from './snapshot-builder';
 import { REFERENCE_SCRIPT, REFERENCE_URLS } from '../../bench/lib/reference';
@@ -22,8 +28,14 @@ interface SimResult {
   state: TrackerState;
 }
 
+/**
+ * The schedule's shape shows under a 60 s ceiling (the tracker's default is 15 min, where a long enrichment is polled
+ * far less often): the tests of the schedule alone use this.
+ */
+const CEILING_60S: PollOptions = { ...DEFAULT_POLL_OPTIONS, maxPollIntervalMs: 60_000 };
+
 /** Create at t=0, then poll only (no webhooks: the worst case) on the schedule until terminal. */
-function simulate(ref: ReferenceLifecycle, opts: PollScheduleOptions = DEFAULT_POLL_SCHEDULE): SimResult {
+function simulate(ref: ReferenceLifecycle, opts: PollOptions = CEILING_60S): SimResult {
   let state = applySnapshot(initialState(BATCH_ID, CREATED), referenceStatusAt(ref, 0, 'create'), CREATED);
   let t = 0;
   const delays: number[] = [];
@@ -61,7 +73,7 @@ const fmt = (r: SimResult): string =>
   ).toFixed(1)}s | ${r.lags.map((l) => `${l.transition}=${(l.lagMs / 1000).toFixed(1)}s`).join(' ')}`;
 
 void describe('nextPollDelay landing on the estimated end (approachEnd off, the baseline)', () => {
-  const landing: PollScheduleOptions = { ...DEFAULT_POLL_SCHEDULE, approachEnd: false };
+  const landing: PollOptions = { ...CEILING_60S, approachEnd: false };
   void test('reference lifecycle (scraping 300 s, analyzing 2 s, enriching 1,295 s): ≤ 40 calls, lag p50 ≤ 10 s, max ≤ 60 s', (t) => {
     const r = simulate(REFERENCE, landing);
     t.diagnostic(`reference: ${fmt(r)}`);
@@ -93,15 +105,15 @@ void describe('nextPollDelay landing on the estimated end (approachEnd off, the 
     for (const [name, ref] of variants) {
       const r = simulate(ref);
       t.diagnostic(`${name}: ${fmt(r)}`);
-      assert.ok(Math.max(...r.lags.map((l) => l.lagMs)) <= DEFAULT_POLL_SCHEDULE.maxIntervalMs, name);
+      assert.ok(Math.max(...r.lags.map((l) => l.lagMs)) <= CEILING_60S.maxPollIntervalMs, name);
       // Calls stay within a constant of the unavoidable duration/maxInterval.
       const total = ref.scrapingMs + ref.analyzingMs + (ref.skipEnrichment ? 0 : ref.enrichingMs);
-      assert.ok(r.calls <= total / DEFAULT_POLL_SCHEDULE.maxIntervalMs + 20, `${name}: ${r.calls} calls`);
+      assert.ok(r.calls <= total / CEILING_60S.maxPollIntervalMs + 20, `${name}: ${r.calls} calls`);
     }
   });
 
   void test('always within [min, max], whatever the state and time', () => {
-    const opts = { minIntervalMs: 500, maxIntervalMs: 30_000 };
+    const opts = { ...DEFAULT_POLL_OPTIONS, minPollIntervalMs: 500, maxPollIntervalMs: 30_000 };
     const snaps = happyPath();
     let s = initialState(BATCH_ID, CREATED);
     const states: TrackerState[] = [s];
@@ -109,7 +121,7 @@ void describe('nextPollDelay landing on the estimated end (approachEnd off, the 
     for (const st of states) {
       for (const dt of [-5_000, 0, 1, 999, 60_000, 3_600_000, 10 * 86_400_000]) {
         const d = nextPollDelay(st, CREATED + dt, opts);
-        assert.ok(Number.isInteger(d) && d >= opts.minIntervalMs && d <= opts.maxIntervalMs, `${d}`);
+        assert.ok(Number.isInteger(d) && d >= opts.minPollIntervalMs && d <= opts.maxPollIntervalMs, `${d}`);
       }
     }
   });
@@ -117,14 +129,14 @@ void describe('nextPollDelay landing on the estimated end (approachEnd off, the 
   void test('frequent after create and in analyzing, sparse in the middle of a long enrichment', () => {
     const opts = landing;
     const created = applySnapshot(initialState(BATCH_ID, CREATED), referenceStatusAt(REFERENCE, 0, 'create'), CREATED);
-    assert.equal(nextPollDelay(created, CREATED, opts), opts.minIntervalMs);
+    assert.equal(nextPollDelay(created, CREATED, opts), opts.minPollIntervalMs);
     const analyzing = applySnapshot(created, referenceStatusAt(REFERENCE, 300_500), CREATED + 300_500);
     assert.equal(analyzing.currentPhase, 'analyzing');
-    assert.equal(nextPollDelay(analyzing, CREATED + 300_500, opts), opts.minIntervalMs);
+    assert.equal(nextPollDelay(analyzing, CREATED + 300_500, opts), opts.minPollIntervalMs);
     const enriching = applySnapshot(analyzing, referenceStatusAt(REFERENCE, 303_000), CREATED + 303_000);
     assert.equal(enriching.currentPhase, 'enriching');
-    assert.equal(nextPollDelay(enriching, CREATED + 303_000, opts), opts.minIntervalMs); // right after a transition
-    assert.equal(nextPollDelay(enriching, CREATED + 900_000, opts), opts.maxIntervalMs); // mid-phase
+    assert.equal(nextPollDelay(enriching, CREATED + 303_000, opts), opts.minPollIntervalMs); // right after a transition
+    assert.equal(nextPollDelay(enriching, CREATED + 900_000, opts), opts.maxPollIntervalMs); // mid-phase
     // Near the estimated end (~1,597 s) the schedule aims just past it instead of waiting the full max.
     const near = nextPollDelay(enriching, CREATED + 1_580_000, opts);
     assert.ok(near > 15_000 && near < 25_000, `${near}`);
@@ -132,7 +144,7 @@ void describe('nextPollDelay landing on the estimated end (approachEnd off, the 
 });
 
 void describe("nextPollDelay approaching the estimated end (the default, the tracker's schedule)", () => {
-  const approach: PollScheduleOptions = { ...DEFAULT_POLL_SCHEDULE, approachEnd: true };
+  const approach: PollOptions = { ...CEILING_60S, approachEnd: true };
 
   void test('reference lifecycle: ≤ 41 calls, lag p50 ≤ 10 s, max ≤ 60 s', (t) => {
     const r = simulate(REFERENCE, approach);
@@ -168,14 +180,101 @@ void describe("nextPollDelay approaching the estimated end (the default, the tra
   });
 
   void test('always within [min, max]', () => {
-    const opts = { minIntervalMs: 500, maxIntervalMs: 30_000, approachEnd: true };
+    const opts = { ...DEFAULT_POLL_OPTIONS, minPollIntervalMs: 500, maxPollIntervalMs: 30_000, approachEnd: true };
     let s = initialState(BATCH_ID, CREATED);
     for (const [i, snap] of happyPath().entries()) {
       s = applySnapshot(s, snap, CREATED + i * 150_000);
       for (const dt of [-5_000, 0, 1, 999, 60_000, 3_600_000, 10 * 86_400_000]) {
         const d = nextPollDelay(s, CREATED + dt, opts);
-        assert.ok(Number.isInteger(d) && d >= opts.minIntervalMs && d <= opts.maxIntervalMs, `${d}`);
+        assert.ok(Number.isInteger(d) && d >= opts.minPollIntervalMs && d <= opts.maxPollIntervalMs, `${d}`);
       }
     }
+  });
+});
+
+void describe('nextPollDelay beyond the schedule: webhooks, errors, Retry-After, deadline, stall (exact delays)', () => {
+  // The reference lifecycle under the tracker's defaults (2 s to 15 min, stalled after 30 min without progress).
+  // Every expected value is what the tracker waited before the poll decision became one function: they pin it.
+  const created = applySnapshot(initialState(BATCH_ID, CREATED), referenceStatusAt(REFERENCE, 0, 'create'), CREATED);
+  const analyzing = applySnapshot(created, referenceStatusAt(REFERENCE, 300_500), CREATED + 300_500);
+  const enriching = applySnapshot(analyzing, referenceStatusAt(REFERENCE, 303_000), CREATED + 303_000);
+  // A webhook that shows no new progress: progress was last seen at 303 s.
+  const hooked = applySnapshot(
+    enriching,
+    { ...referenceStatusAt(REFERENCE, 310_000), source: webhook('enriching_started', CREATED + 310_000) },
+    CREATED + 310_000,
+  );
+  const at = (
+    s: TrackerState,
+    t: number,
+    opts: Partial<PollOptions> = {},
+    consecutiveErrors = 0,
+    retryAfterMs = null as number | null,
+  ) => nextPollDelay(s, CREATED + t, { ...DEFAULT_POLL_OPTIONS, ...opts }, { consecutiveErrors, retryAfterMs });
+
+  void test("the defaults are the tracker's", () => {
+    assert.deepEqual(DEFAULT_POLL_OPTIONS, {
+      minPollIntervalMs: TRACK_DEFAULTS.minPollIntervalMs,
+      maxPollIntervalMs: TRACK_DEFAULTS.maxPollIntervalMs,
+      stallTimeoutMs: TRACK_DEFAULTS.stallTimeoutMs,
+      deadlineMs: null,
+    });
+    assert.deepEqual(TRACK_DEFAULTS, {
+      minPollIntervalMs: 2_000,
+      maxPollIntervalMs: 900_000,
+      stallTimeoutMs: 1_800_000,
+      notFoundGraceMs: 120_000,
+      maxPollsPerRun: 100,
+    });
+    // Without options or errors: the defaults, no errors.
+    assert.equal(nextPollDelay(enriching, CREATED + 900_000), at(enriching, 900_000));
+  });
+
+  void test('the schedule alone', () => {
+    assert.equal(at(created, 0), 2_000);
+    assert.equal(at(enriching, 303_000), 2_000);
+    assert.equal(at(enriching, 900_000), 280_200);
+    assert.equal(at(enriching, 1_580_000), 44_695);
+  });
+
+  void test('once webhooks arrive, polling is a safety net at the max interval', () => {
+    assert.equal(hooked.stats.webhookEvents, 1);
+    assert.equal(at(hooked, 310_000), 900_000);
+    assert.equal(at(hooked, 310_000, { maxPollIntervalMs: 60_000 }), 60_000);
+    assert.equal(at(hooked, 310_000, {}, 3), 900_000);
+    // Still bounded by the stall check: 30 min after the last progress (303 s), +1 ms.
+    assert.equal(at(hooked, 1_500_000), 603_001);
+  });
+
+  void test('errors back off from the min interval, doubling per failure up to 2^10, capped at the max', () => {
+    assert.equal(at(created, 0, {}, 1), 4_000);
+    assert.equal(at(created, 0, {}, 3), 16_000);
+    assert.equal(at(created, 0, {}, 10), 900_000);
+    assert.equal(at(created, 0, {}, 11), 900_000);
+    assert.equal(at(created, 0, { maxPollIntervalMs: 60_000 }, 10), 60_000);
+    // The backoff is a floor: a longer scheduled wait stays.
+    assert.equal(at(enriching, 900_000, {}, 1), 280_200);
+  });
+
+  void test('Retry-After is a floor past the backoff and the max interval, but not past the stall check', () => {
+    assert.equal(at(created, 0, {}, 1, 45_000), 45_000);
+    assert.equal(at(created, 0, {}, 1, 1_000), 4_000);
+    assert.equal(at(created, 0, {}, 1, 3_600_000), 1_800_001);
+    assert.equal(at(created, 0, { maxPollIntervalMs: 60_000 }, 1, 3_600_000), 1_800_001);
+  });
+
+  void test('never past the tracking deadline (counted from the start of tracking)', () => {
+    assert.equal(at(enriching, 900_000, { deadlineMs: 1_000_000 }), 100_000);
+    assert.equal(at(enriching, 995_500, { deadlineMs: 1_000_000 }), 4_500);
+    assert.equal(at(enriching, 1_200_000, { deadlineMs: 1_000_000 }), 1);
+    assert.equal(at(created, 0, { deadlineMs: 20_000 }, 2, 45_000), 20_000);
+  });
+
+  void test('until stalled, never past the moment the batch would be (+1 ms); once stalled, the schedule', () => {
+    assert.equal(at(enriching, 303_000 + 1_790_000), 10_001);
+    assert.equal(at(enriching, 303_000 + 1_799_999), 2);
+    assert.equal(at(enriching, 303_000 + 1_800_000), 252_500);
+    assert.equal(at(enriching, 303_000 + 1_900_000), 302_500);
+    assert.equal(at(enriching, 400_000, { stallTimeoutMs: 60_000 }), 97_000);
   });
 });
