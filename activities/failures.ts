@@ -1,27 +1,11 @@
 // Maps the olostep/ error family to Temporal ApplicationFailures with stable `type` strings (never derived from
 // class names). Messages come from the olostep errors, which never carry the API key.
 import { ApplicationFailure } from '@temporalio/common';
-import { isOlostepError, type OlostepErrorName } from '../olostep/errors';
+import { isOlostepError } from '../olostep/errors';
+import { FAILURE_TYPE_BY_ERROR, UNEXPECTED_FAILURE_TYPE } from '../workflows/failure-types';
 
-/** Stable failure types, as workflows and other languages' clients see them. */
-export const FAILURE_TYPE_BY_ERROR: Readonly<Record<OlostepErrorName, string>> = {
-  OlostepError: 'OlostepError',
-  ValidationError: 'Validation',
-  UnauthorizedError: 'Unauthorized',
-  PaymentRequiredError: 'PaymentRequired',
-  ForbiddenError: 'Forbidden',
-  NotFoundError: 'NotFound',
-  ConflictError: 'Conflict',
-  RateLimitedError: 'RateLimited',
-  ServerError: 'ServerError',
-  UnexpectedStatusError: 'UnexpectedStatus',
-  NetworkError: 'Network',
-  TimeoutError: 'Timeout',
-  AbortedError: 'Aborted',
-  ContractViolationError: 'ContractViolation',
-  InvalidBatchIdError: 'InvalidBatchId',
-  ClientConfigError: 'ClientConfig',
-};
+/** Stable failure types, as workflows and other languages' clients see them (the table in workflows/failure-types). */
+export { FAILURE_TYPE_BY_ERROR };
 
 /**
  * An ApplicationFailure for any error an olostep call threw: non-retryable where the API said no (404, 401, 402,
@@ -34,7 +18,7 @@ export function toApplicationFailure(err: unknown): ApplicationFailure {
     const details = (err as { details?: unknown }).details;
     return ApplicationFailure.create({
       message: err.message,
-      type: FAILURE_TYPE_BY_ERROR[err.name] ?? 'OlostepError',
+      type: FAILURE_TYPE_BY_ERROR[err.name] ?? FAILURE_TYPE_BY_ERROR.OlostepError,
       nonRetryable: !err.retryable,
       // Retry-After also goes in details: failure decoding does not carry nextRetryDelay back to workflow code.
       details: [
@@ -49,5 +33,5 @@ export function toApplicationFailure(err: unknown): ApplicationFailure {
     });
   }
   const message = err instanceof Error ? err.message : String(err);
-  return ApplicationFailure.create({ message, type: 'Unexpected', nonRetryable: false });
+  return ApplicationFailure.create({ message, type: UNEXPECTED_FAILURE_TYPE, nonRetryable: false });
 }

@@ -72,7 +72,10 @@ export type PageType = (typeof PAGE_TYPES)[number];
 /** `failed_stage` of a failed item: the phase it failed in. */
 export const FAILED_STAGES = PHASES;
 
-/** Phase-level `error.code` values (docs/airops-api.md#phase-error-codes). Item errors use other codes (`SCRAPE_FAILED`). */
+/**
+ * Phase-level `error.code` values (docs/airops-api.md#phase-error-codes). Item errors use other codes
+ * (`SCRAPE_FAILED`).
+ */
 export const PHASE_ERROR_CODES = [
   'SCRAPING_ERROR',
   'ENRICHING_ERROR',
@@ -83,10 +86,16 @@ export const PHASE_ERROR_CODES = [
 /** Item-level `error.code` values; only one is documented. */
 export const ITEM_ERROR_CODES = ['SCRAPE_FAILED'] as const;
 
-/** Item `status`: AirOps says `completed`, the general Olostep batches say `success` (docs/airops-api.md#batch-items). */
+/**
+ * Item `status`: AirOps says `completed`, the general Olostep batches say `success`
+ * (docs/airops-api.md#batch-items).
+ */
 export const ITEM_STATUSES = ['completed', 'success', 'failed'] as const;
 
-/** Items endpoint `status`: documented `completed`/`in_progress`; `failed`/`pending` tolerated (docs/airops-api.md#batch-items). */
+/**
+ * Items endpoint `status`: documented `completed`/`in_progress`; `failed`/`pending` tolerated
+ * (docs/airops-api.md#batch-items).
+ */
 export const ITEMS_RESPONSE_STATUSES = ['completed', 'in_progress', 'failed', 'pending'] as const;
 
 /** Values of the optional `methods` map (OpenAPI `EnrichedData`). */

@@ -33,6 +33,7 @@ export const SHARED_WORKFLOW_MODULES: readonly string[] = [
   '../workflows/eta',
   '../workflows/progress',
   '../workflows/schedule',
+  '../workflows/failure-types',
   '../workflows/create-request-check',
   '../workflows/run-keys',
   '../workflows/run-summary',

@@ -68,18 +68,8 @@ export const getTimeline = defineQuery<TimelineEntry[]>('getTimeline');
 /** Status calls, errors by type, last error, webhook events received. */
 export const getPollStats = defineQuery<PollStats>('getPollStats');
 
-/** ApplicationFailure types the tracker ends with (stable strings, never class names). */
-export const TRACK_FAILURE_TYPES = {
-  notFound: 'NotFound',
-  unauthorized: 'Unauthorized',
-  paymentRequired: 'PaymentRequired',
-  forbidden: 'Forbidden',
-  invalidBatchId: 'InvalidBatchId',
-  /** The API answered the status call with 400: it refuses the request itself. */
-  validation: 'Validation',
-  deadlineExceeded: 'TrackingDeadlineExceeded',
-  stalled: 'BatchStalled',
-} as const;
+/** ApplicationFailure types the tracker ends with (stable strings, never class names): the table in ./failure-types. */
+export { NOT_FOUND_FAILURE_TYPES, TRACK_FAILURE_TYPES } from './failure-types';
 
 // ---------------------------------------------------------------------------------------------------------------
 // runAirOpsBatch: create a batch from URLs, track it to the end as a child, collect and summarize its items.
@@ -154,12 +144,5 @@ export interface RunResult {
 /** Asks a run where it is. */
 export const getRunStatus = defineQuery<RunStatus>('getRunStatus');
 
-/** ApplicationFailure types runAirOpsBatch itself ends with; create failures keep the activity's type. */
-export const RUN_FAILURE_TYPES = {
-  /** The create request breaks a documented limit; nothing was sent. Details: `{problems: [{path, message, code}]}`. */
-  invalidRequest: 'InvalidCreateRequest',
-  /** RunOptions are malformed; nothing was sent. */
-  invalidOptions: 'InvalidRunOptions',
-  /** The tracker ended without a terminal status (someone cancelled it). Details: `{batchId}`. */
-  trackingEnded: 'TrackingEnded',
-} as const;
+/** ApplicationFailure types runAirOpsBatch itself ends with: the table in ./failure-types. */
+export { RUN_FAILURE_TYPES } from './failure-types';

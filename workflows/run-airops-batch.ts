@@ -37,6 +37,7 @@ import {
   type TrackResult,
 } from './contract';
 import { checkCreateRequest, describeProblems, urlProblem } from './create-request-check';
+import { UNEXPECTED_FAILURE_TYPE } from './failure-types';
 import { runIdempotencyKey, runResultsKey } from './run-keys';
 import type { trackAirOpsBatch } from './track-airops-batch';
 
@@ -109,7 +110,11 @@ function innerFailure(err: unknown): { type: string; message: string; details: u
     return { type: cause.type ?? 'ApplicationFailure', message: cause.message, details: [...(cause.details ?? [])] };
   }
   if (cause instanceof TimeoutFailure) return { type: 'Timeout', message: cause.message, details: [] };
-  return { type: 'Unexpected', message: cause instanceof Error ? cause.message : String(cause), details: [] };
+  return {
+    type: UNEXPECTED_FAILURE_TYPE,
+    message: cause instanceof Error ? cause.message : String(cause),
+    details: [],
+  };
 }
 
 function detailsMarkdown(s: RunStatus): string {

@@ -27,7 +27,6 @@ import type { BatchSnapshot } from '../olostep/snapshot';
 import {
   DONE_PHASE,
   TRACK_DEFAULTS,
-  TRACK_FAILURE_TYPES,
   TRACK_OPTION_MINIMUMS,
   airopsEvent,
   getPollStats,
@@ -40,21 +39,17 @@ import {
   type TrackOptions,
   type TrackResult,
 } from './contract';
+import {
+  ACTIVITY_TIMEOUT_FAILURE_TYPE,
+  TRACKING_ENDS_ON,
+  TRACK_FAILURE_TYPES,
+  UNEXPECTED_FAILURE_TYPE,
+} from './failure-types';
 import { recordPoll, recordPollError } from './poll-stats';
 import { outcomeOf, progressOf, type BatchProgress } from './progress';
 import { applySnapshot } from './reducer';
 import { initialState, isTerminal, type TrackerState } from './tracker-state';
 import { nextPollDelay } from './schedule';
-
-/** Failure types that end tracking: the API said no, and asking again will not change that. */
-const FATAL_TYPES: Readonly<Record<string, string>> = {
-  NotFound: TRACK_FAILURE_TYPES.notFound,
-  Unauthorized: TRACK_FAILURE_TYPES.unauthorized,
-  PaymentRequired: TRACK_FAILURE_TYPES.paymentRequired,
-  Forbidden: TRACK_FAILURE_TYPES.forbidden,
-  InvalidBatchId: TRACK_FAILURE_TYPES.invalidBatchId,
-  Validation: TRACK_FAILURE_TYPES.validation,
-};
 
 /**
  * The status call is a regular activity, not a local one. A local activity holds the workflow task while it runs,
@@ -126,7 +121,11 @@ function resolveOptions(options: TrackOptions | undefined): ResolvedOptions {
     );
   }
   if (problems.length > 0) {
-    throw ApplicationFailure.create({ type: 'InvalidTrackOptions', message: problems.join('; '), nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: TRACK_FAILURE_TYPES.invalidOptions,
+      message: problems.join('; '),
+      nonRetryable: true,
+    });
   }
   return resolved;
 }
@@ -157,8 +156,11 @@ function describeFailure(err: unknown): { type: string; message: string; retryAf
     const retryAfterMs = typeof detail?.retryAfterMs === 'number' ? detail.retryAfterMs : null;
     return { type: cause.type ?? 'ApplicationFailure', message: cause.message, retryAfterMs };
   }
-  if (cause instanceof TimeoutFailure) return { type: 'ActivityTimeout', message: cause.message, retryAfterMs: null };
-  return { type: 'Unexpected', message: cause instanceof Error ? cause.message : String(cause), retryAfterMs: null };
+  if (cause instanceof TimeoutFailure) {
+    return { type: ACTIVITY_TIMEOUT_FAILURE_TYPE, message: cause.message, retryAfterMs: null };
+  }
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return { type: UNEXPECTED_FAILURE_TYPE, message, retryAfterMs: null };
 }
 
 /**
@@ -234,10 +236,10 @@ export async function trackAirOpsBatch(
       state = recordPollError(state, f.type, f.message, Date.now());
       consecutiveErrors++;
       retryAfterMs = f.retryAfterMs;
-      const fatalType = FATAL_TYPES[f.type];
-      const inGrace = f.type === 'NotFound' && Date.now() - state.trackingSince < opts.notFoundGraceMs;
-      if (fatalType !== undefined && !inGrace) {
-        ended.fatal = ApplicationFailure.create({ type: fatalType, message: f.message, nonRetryable: true });
+      const inGrace =
+        f.type === TRACK_FAILURE_TYPES.notFound && Date.now() - state.trackingSince < opts.notFoundGraceMs;
+      if (TRACKING_ENDS_ON.includes(f.type) && !inGrace) {
+        ended.fatal = ApplicationFailure.create({ type: f.type, message: f.message, nonRetryable: true });
       }
     }
   }

@@ -4,6 +4,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { ConfigError } from '../temporal-connection';
 import { isOlostepError } from '../../olostep/errors';
+import { NOT_FOUND_FAILURE_TYPES } from '../../workflows/contract';
 import {
   InvalidListFilterError,
   MissingSearchAttributesError,
@@ -64,9 +65,6 @@ export class CliExit extends Error {
   }
 }
 
-/** Failure types of a tracker that mean "the API does not know this batch". */
-const NOT_FOUND_TYPES = new Set(['NotFound']);
-
 /** Maps any error to (exit code, one-line message). */
 export function classifyError(err: unknown): { code: ExitCode; message: string } {
   const message = oneLine(err instanceof Error ? err.message : String(err));
@@ -88,7 +86,7 @@ export function classifyError(err: unknown): { code: ExitCode; message: string }
     const cause = err.cause;
     const type = cause instanceof ApplicationFailure ? cause.type : null;
     const detail = oneLine(cause?.message ?? err.message);
-    if (type !== null && type !== undefined && NOT_FOUND_TYPES.has(type)) {
+    if (type !== null && type !== undefined && NOT_FOUND_FAILURE_TYPES.includes(type)) {
       return { code: EXIT.notFound, message: `tracking failed: ${type}: ${detail}` };
     }
     return { code: EXIT.trackingEnded, message: `tracking failed: ${type ? `${type}: ` : ''}${detail}` };
