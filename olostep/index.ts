@@ -4,7 +4,8 @@
  * snapshot, and the error family (`OlostepError` subclasses with stable `type` strings).
  *
  * Workflow code must NOT import this barrel (it pulls in zod and axios): inside the project, workflows import
- * `olostep/normalize`, `olostep/snapshot`, `olostep/enums` or `olostep/errors` directly, which are free of both.
+ * `olostep/normalize`, `olostep/snapshot`, `olostep/enums`, `olostep/errors`, `olostep/batch-id` or
+ * `olostep/create-request` directly, which are free of both.
  *
  * @packageDocumentation
  */

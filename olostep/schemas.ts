@@ -1,14 +1,35 @@
-// zod schemas for every body of the AirOps Batches API (spec /work/shared/olostep-airops-api.md), each with a
-// same-named inferred type. Two stances:
+// zod schemas for every body of the AirOps Batches API (docs/airops-api.md), each with a same-named type. Two
+// stances:
 // - Requests are checked strictly, with every documented limit, so a bad batch fails here with a message naming
-//   the offending item instead of as a 400 after a network round trip.
-// - Responses and webhooks are parsed tolerantly (spec §5): unknown fields are kept, enum-like fields are open
-//   strings (normalize.ts reports unknown values), counts and timestamps may be null or missing, and `status`
-//   may be a string or an object on any of the three status-bearing shapes. A count that is present must be a
-//   non-negative integer: a negative or fractional one is a broken contract, not a tolerable variation.
+//   the offending item instead of as a 400 after a network round trip. The checks live in ./create-request.ts,
+//   zod-free, so that workflow code runs the very same ones.
+// - Responses and webhooks are parsed tolerantly (docs/airops-api.md#reading-responses): unknown fields are kept,
+//   enum-like fields are open strings (normalize.ts reports unknown values), counts and timestamps may be null or
+//   missing, and `status` may be a string or an object on any of the three status-bearing shapes. A count that is
+//   present must be a non-negative integer: a negative or fractional one is a broken contract, not a tolerable
+//   variation.
 import { z } from 'zod';
-import { batchIdProblem, previewString } from './batch-id';
+import { batchIdProblem } from './batch-id';
+import {
+  createRequestBody,
+  createRequestIssues,
+  describeProblems,
+  formatIssuePath,
+  typeName,
+  type CreateBatchRequestBody,
+  type CreateBatchRequestInput,
+  type CreateRequestIssue,
+} from './create-request';
 import { type ErrorDetail, ValidationError } from './errors';
+
+export {
+  CREATE_LIMITS,
+  formatIssuePath,
+  httpUrlProblem,
+  summarizeDetails,
+  type CreateBatchRequestInput,
+  type MetadataInputValue,
+} from './create-request';
 
 export {
   PHASE_STATES,
@@ -27,251 +48,52 @@ export {
 } from './enums';
 
 // ---------------------------------------------------------------------------------------------------------------
-// Create request (POST /v1/batches-airops), spec §2.1
+// Create request (POST /v1/batches-airops), docs/airops-api.md#create-request: the checks of ./create-request.ts
 // ---------------------------------------------------------------------------------------------------------------
-
-/** Documented limits of the create request. */
-export const CREATE_LIMITS = {
-  minItems: 1,
-  maxItems: 10_000,
-  maxCustomIdLength: 255,
-  maxBrandLength: 100,
-  maxMetadataKeys: 50,
-  maxMetadataKeyLength: 40,
-  maxMetadataValueLength: 500,
-} as const;
 
 export const CREATE_BATCH_PATH = '/v1/batches-airops';
 
-function typeName(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
-
-// Shared message for "wrong type" issues: "is required" when absent, otherwise what arrived.
-function expected(what: string) {
-  return (iss: { input?: unknown; code?: string }) =>
-    iss.input === undefined ? `is required (${what})` : `must be ${what}, got ${typeName(iss.input)}`;
-}
-
-/** Why `s` is not an acceptable http(s) URL, or null when it is. */
-export function httpUrlProblem(s: string): string | null {
-  if (s.length === 0) return 'is empty';
-  if (/[\s\p{Cc}]/u.test(s)) return 'contains whitespace or control characters';
-  let url: URL;
-  try {
-    url = new URL(s);
-  } catch {
-    return 'cannot be parsed';
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return `uses ${JSON.stringify(url.protocol.slice(0, -1))}; only http and https are allowed`;
-  }
-  if (url.hostname === '') return 'has no host';
-  return null;
-}
-
-const HttpUrlString = z.string({ error: expected('a URL string') }).check((ctx) => {
-  const problem = httpUrlProblem(ctx.value);
-  if (problem !== null) {
+/** Issues of ./create-request.ts as zod issues: custom ones carrying the check's code, with the same path. */
+function pushCreateIssues(
+  issues: readonly CreateRequestIssue[],
+  ctx: { value: unknown; issues: z.core.$ZodRawIssue[] },
+): void {
+  for (const issue of issues) {
     ctx.issues.push({
       code: 'custom',
       input: ctx.value,
-      message: `${previewString(ctx.value, 80)} is not a valid URL (${problem})`,
-      params: { code: 'invalid_url' },
+      path: issue.path,
+      message: issue.message,
+      params: { code: issue.code },
     });
   }
-});
-
-function unknownKeysMessage(keys: readonly string[], hints: Record<string, string> = {}): string {
-  const shown = keys.slice(0, 5).map((k) => previewString(k));
-  const hint = keys.map((k) => hints[k]).find((h) => h !== undefined);
-  return `unknown field${keys.length > 1 ? 's' : ''} ${shown.join(', ')}${keys.length > 5 ? ', …' : ''}${hint ? ` (${hint})` : ''}`;
 }
-
-function objectError(what: string, hints?: Record<string, string>) {
-  return (iss: { input?: unknown; code?: string; keys?: readonly string[] }) =>
-    iss.code === 'unrecognized_keys' ? unknownKeysMessage(iss.keys ?? [], hints) : expected(what)(iss);
-}
-
-const lengthOf = (input: unknown): number => (typeof input === 'string' ? input.length : 0);
-
-/** One entry of `items`. Unknown fields are refused: the server may silently ignore them. */
-export const CreateBatchItem = z.strictObject(
-  {
-    url: HttpUrlString,
-    custom_id: z
-      .string({ error: expected('a string of 1 to 255 characters') })
-      .min(1, { error: 'must not be empty (1 to 255 characters)' })
-      .max(CREATE_LIMITS.maxCustomIdLength, {
-        error: (iss) => `must be at most ${CREATE_LIMITS.maxCustomIdLength} characters, got ${lengthOf(iss.input)}`,
-      }),
-  },
-  { error: objectError('an object {url, custom_id}') },
-);
-export type CreateBatchItem = z.infer<typeof CreateBatchItem>;
-
-const Brand = z
-  .string({ error: expected('a string of 1 to 100 characters') })
-  .min(1, { error: 'must not be empty (1 to 100 characters)' })
-  .max(CREATE_LIMITS.maxBrandLength, {
-    error: (iss) => `must be at most ${CREATE_LIMITS.maxBrandLength} characters, got ${lengthOf(iss.input)}`,
-  });
-
-const Country = z.string({ error: expected('"RANDOM" or an ISO 3166-1 alpha-2 code') }).check((ctx) => {
-  if (ctx.value !== 'RANDOM' && !/^[A-Z]{2}$/.test(ctx.value)) {
-    ctx.issues.push({
-      code: 'custom',
-      input: ctx.value,
-      message: `${previewString(ctx.value)} is not "RANDOM" or an ISO 3166-1 alpha-2 code (two uppercase letters, e.g. "US")`,
-      params: { code: 'invalid_country' },
-    });
-  }
-});
-
-/** Metadata values as a caller may pass them; numbers and booleans become strings (Olostep-wide rule). */
-export type MetadataInputValue = string | number | boolean;
-
-// Hand-written rather than z.record so that key and value problems are all reported in one pass, each with
-// its key in the path (z.record skips later checks once a value fails).
-const Metadata = z.unknown().transform((input, ctx): Record<string, string> => {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    ctx.addIssue({
-      code: 'invalid_type',
-      expected: 'record',
-      input,
-      message: `must be an object of string values, got ${typeName(input)}`,
-    });
-    return z.NEVER;
-  }
-  const entries = Object.entries(input);
-  const out: Record<string, string> = {};
-  if (entries.length > CREATE_LIMITS.maxMetadataKeys) {
-    ctx.addIssue({
-      code: 'too_big',
-      origin: 'object',
-      maximum: CREATE_LIMITS.maxMetadataKeys,
-      input,
-      message: `must have at most ${CREATE_LIMITS.maxMetadataKeys} keys, got ${entries.length}`,
-    });
-  }
-  for (const [key, value] of entries) {
-    if (key.length > CREATE_LIMITS.maxMetadataKeyLength) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [key],
-        input: key,
-        message: `key must be at most ${CREATE_LIMITS.maxMetadataKeyLength} characters, got ${key.length}`,
-        params: { code: 'invalid_metadata_key' },
-      });
-    }
-    if (key.includes('[') || key.includes(']')) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [key],
-        input: key,
-        message: 'key must not contain "[" or "]"',
-        params: { code: 'invalid_metadata_key' },
-      });
-    }
-    let text: string;
-    if (typeof value === 'string') text = value;
-    else if (typeof value === 'boolean') text = String(value);
-    else if (typeof value === 'number' && Number.isFinite(value)) text = String(value);
-    else {
-      ctx.addIssue({
-        code: 'custom',
-        path: [key],
-        input: value,
-        message: `value must be a string, number or boolean, got ${typeof value === 'number' ? String(value) : typeName(value)}`,
-        params: { code: 'invalid_metadata_value' },
-      });
-      continue;
-    }
-    if (text.length > CREATE_LIMITS.maxMetadataValueLength) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [key],
-        input: value,
-        message: `value must be at most ${CREATE_LIMITS.maxMetadataValueLength} characters, got ${text.length}`,
-        params: { code: 'invalid_metadata_value' },
-      });
-    }
-    out[key] = text;
-  }
-  return out;
-});
-
-// Top-level fields that look right but are not part of this endpoint (drafts or the general /v1/batches).
-const CREATE_FIELD_HINTS: Record<string, string> = {
-  webhook_url: 'did you mean "webhook"?',
-  url: 'put URLs in items[].url',
-  urls: 'put URLs in items[].url',
-  brand: 'did you mean "brands"?',
-};
 
 /**
  * The create request. Strict: unknown top-level and item fields are refused (a misspelt `webhook_url` would
  * otherwise lose every webhook). `custom_id`s must be unique, as the docs describe them ("your unique
- * identifier") and results are matched back by them. Output has metadata values coerced to strings.
+ * identifier") and results are matched back by them. Output has metadata values coerced to strings. The checks
+ * are those of ./create-request.ts, which workflow code runs without zod.
  */
-export const CreateBatchRequest = z.strictObject(
-  {
-    items: z
-      .array(CreateBatchItem, { error: expected('an array of {url, custom_id}') })
-      .min(CREATE_LIMITS.minItems, { error: 'must contain at least 1 item' })
-      .max(CREATE_LIMITS.maxItems, {
-        error: (iss) =>
-          `must contain at most ${CREATE_LIMITS.maxItems} items, got ${Array.isArray(iss.input) ? iss.input.length : '?'}`,
-      })
-      .check((ctx) => {
-        const seen = new Map<string, number>();
-        ctx.value.forEach((item, index) => {
-          const first = seen.get(item.custom_id);
-          if (first === undefined) seen.set(item.custom_id, index);
-          else
-            ctx.issues.push({
-              code: 'custom',
-              input: item.custom_id,
-              path: [index, 'custom_id'],
-              message: `${previewString(item.custom_id)} duplicates items[${first}].custom_id`,
-              params: { code: 'duplicate_custom_id' },
-            });
-        });
-      }),
-    brands: z.array(Brand, { error: expected('an array of strings') }).optional(),
-    country: Country.optional(),
-    webhook: HttpUrlString.nullable().optional(),
-    metadata: Metadata.optional(),
-  },
-  { error: objectError('an object', CREATE_FIELD_HINTS) },
-);
-export type CreateBatchRequest = z.infer<typeof CreateBatchRequest>;
+export const CreateBatchRequest = z
+  .unknown()
+  .check((ctx) => pushCreateIssues(createRequestIssues(ctx.value), ctx))
+  .transform((input) => createRequestBody(input as CreateBatchRequestInput));
+export type CreateBatchRequest = CreateBatchRequestBody;
 
-/** What callers may pass to `validateCreateRequest` / `createBatch` (metadata numbers/booleans allowed). */
-export interface CreateBatchRequestInput {
-  items: { url: string; custom_id: string }[];
-  brands?: string[];
-  country?: string;
-  webhook?: string | null;
-  metadata?: Record<string, MetadataInputValue>;
-}
-
-/** `['items', 3, 'url']` → `items[3].url`; odd metadata keys are quoted: `metadata["a b"]`. */
-export function formatIssuePath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else {
-      const key = String(part);
-      out +=
-        /^[A-Za-z_$][\w$-]*$/.test(key) && key.length <= 40 ? `${out ? '.' : ''}${key}` : `[${previewString(key)}]`;
-    }
-  }
-  return out || '(request)';
-}
+/** One entry of `items`: `{url, custom_id}`, checked as the request checks it. */
+export const CreateBatchItem = z
+  .unknown()
+  .check((ctx) => {
+    // The item's own problems, as the request's first item (a lone item has no duplicate).
+    const own = createRequestIssues({ items: [ctx.value] }).filter((i) => i.path[0] === 'items' && i.path.length > 1);
+    pushCreateIssues(
+      own.map((i) => ({ ...i, path: i.path.slice(2) })),
+      ctx,
+    );
+  })
+  .transform((input) => createRequestBody({ items: [input as CreateBatchItem] }).items[0] as CreateBatchItem);
+export type CreateBatchItem = CreateBatchRequestBody['items'][number];
 
 /** Whether an issue only says the value is not of the option's type at all (e.g. an object where a string goes). */
 const wrongTypeOnly = (issues: readonly z.core.$ZodIssue[]): boolean =>
@@ -309,16 +131,9 @@ export function issuesToDetails(issues: readonly z.core.$ZodIssue[]): ErrorDetai
   });
 }
 
-/** `items[3].url: "x" is not a valid URL; items[4]...; and 7 more` */
-export function summarizeDetails(details: readonly ErrorDetail[], max = 3): string {
-  const shown = details.slice(0, max).map((d) => `${d.path}: ${d.message}`);
-  if (details.length > max) shown.push(`and ${details.length - max} more`);
-  return shown.join('; ');
-}
-
 /**
- * Validates a create request against every documented limit (spec §2.1) and returns the parsed request
- * (metadata numbers/booleans coerced to strings, no defaults added).
+ * Validates a create request against every documented limit (docs/airops-api.md#create-request) and returns the
+ * request as it is sent (metadata numbers/booleans coerced to strings, no defaults added).
  *
  * @throws ValidationError with `status: null`, `code: 'validation_error'`, `details: [{path, message, code}]`
  *   and a message naming the first problems, e.g. `items[3].url: "notaurl" is not a valid URL (cannot be parsed)`.
@@ -332,13 +147,14 @@ export function validateCreateRequest(input: unknown): CreateBatchRequest {
     path: CREATE_BATCH_PATH,
     status: null,
     code: 'validation_error',
-    reason: `invalid create request (${details.length} problem${details.length === 1 ? '' : 's'}): ${summarizeDetails(details)}`,
+    reason: describeProblems({ problems: details, total: details.length }),
     details,
   });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Status-bearing bodies: create response, GET status, webhook payload (spec §2.2-§2.4, §3)
+// Status-bearing bodies: create response, GET status, webhook payload (docs/airops-api.md#create-response,
+// #batch-status, #phase-objects, #webhook-payload)
 // ---------------------------------------------------------------------------------------------------------------
 
 function countMessage(input: unknown): string {
@@ -388,7 +204,7 @@ export const ScrapingStatus = z.looseObject({
 });
 export type ScrapingStatus = z.infer<typeof ScrapingStatus>;
 
-/** Per-field counts of values still missing after analyzing (spec §2.4), each a count. */
+/** Per-field counts of values still missing after analyzing (docs/airops-api.md#phase-objects), each a count. */
 export const FieldsToEnrich = z.record(z.string(), NonNegativeInteger.nullable()).nullable().optional();
 export type FieldsToEnrich = z.infer<typeof FieldsToEnrich>;
 
@@ -400,7 +216,7 @@ export const AnalyzingStatus = z.looseObject({
   fields_to_enrich: FieldsToEnrich,
   started_at: Timestamp,
   completed_at: Timestamp,
-  // Not documented for analyzing (spec §5.15), accepted in case it appears.
+  // Not documented for analyzing (docs/airops-api.md#phase-objects), accepted in case it appears.
   error: StepError,
 });
 export type AnalyzingStatus = z.infer<typeof AnalyzingStatus>;
@@ -423,7 +239,10 @@ export const EnrichingStatus = z.looseObject({
   items_to_enrich: Count,
   items_enriched: Count,
   items_failed: Count,
-  /** An LLM-provider id despite the `batch_` look: never resolve it against Olostep endpoints (spec §5.16). */
+  /**
+   * An LLM-provider id despite the `batch_` look: never resolve it against Olostep endpoints
+   * (docs/airops-api.md#phase-objects).
+   */
   llm_batch_id: OptionalString,
   batch_mode: z.boolean().nullable().optional(),
   llm: LlmDetails,
@@ -433,7 +252,10 @@ export const EnrichingStatus = z.looseObject({
 });
 export type EnrichingStatus = z.infer<typeof EnrichingStatus>;
 
-/** The nested `status` object of the create response and of webhooks; `overall` may be missing (spec §5.4). */
+/**
+ * The nested `status` object of the create response and of webhooks; `overall` may be missing
+ * (docs/airops-api.md#overall-status).
+ */
 export const WorkflowStatus = z.looseObject({
   overall: OpenEnum,
   scraping: ScrapingStatus.nullable().optional(),
@@ -442,13 +264,17 @@ export const WorkflowStatus = z.looseObject({
 });
 export type WorkflowStatus = z.infer<typeof WorkflowStatus>;
 
-/** `status` is an object on create/webhooks and a string on GET (spec §5.3); accepted either way everywhere. */
+/**
+ * `status` is an object on create/webhooks and a string on GET (docs/airops-api.md#three-shapes); accepted either way
+ * everywhere.
+ */
 export const StatusField = z.union([z.string(), WorkflowStatus]);
 export type StatusField = z.infer<typeof StatusField>;
 
 // Fields every status-bearing body may carry; top-level phases are documented for GET only, tolerated on all.
-// `status` is optional on create and GET: the overall status can be derived from the phases (spec §5.4), and
-// rejecting a create response for lacking it would invite a retry that creates a second batch.
+// `status` is optional on create and GET: the overall status can be derived from the phases
+// (docs/airops-api.md#overall-status), and rejecting a create response for lacking it would invite a retry that
+// creates a second batch.
 const batchBodyShape = {
   id: z.string().min(1),
   object: z.string().optional(),
@@ -495,7 +321,7 @@ export const WebhookPayload = z.looseObject({
 export type WebhookPayload = z.infer<typeof WebhookPayload>;
 
 // ---------------------------------------------------------------------------------------------------------------
-// Items (GET /v1/batches-airops/{id}/items), spec §2.5
+// Items (GET /v1/batches-airops/{id}/items), docs/airops-api.md#batch-items
 // ---------------------------------------------------------------------------------------------------------------
 
 const itemBaseShape = { custom_id: z.string(), url: z.string().nullable().optional() };
@@ -567,7 +393,7 @@ export const BatchItemsResponse = z.union([CompletedBatchItemsResponse, InProgre
 export type BatchItemsResponse = z.infer<typeof BatchItemsResponse>;
 
 // ---------------------------------------------------------------------------------------------------------------
-// Error bodies (spec §4.1): accept all three formats
+// Error bodies (docs/airops-api.md#error-bodies): accept all three formats
 // ---------------------------------------------------------------------------------------------------------------
 
 export const ValidationErrorDetail = z.looseObject({

@@ -34,11 +34,11 @@ export const SHARED_WORKFLOW_MODULES: readonly string[] = [
   '../workflows/progress',
   '../workflows/schedule',
   '../workflows/failure-types',
-  '../workflows/create-request-check',
   '../workflows/run-keys',
   '../workflows/run-summary',
   '../olostep/batch-id',
   '../olostep/normalize',
+  '../olostep/create-request',
 ].map((m) => require.resolve(m));
 
 /** Bundles the workflow code once, for `workflowBundle` (tests, benchmarks, or a pre-built bundle for production). */

@@ -1,7 +1,8 @@
 // runAirOpsBatch: URLs in, a finished batch's summary out. Validates the request against the API's own limits
 // (no API call when it fails), creates the batch with a stable Idempotency-Key, follows it with trackAirOpsBatch as
 // a child under the batch's own workflow id, then has the items written to a results sink and returns a summary.
-// Deterministic workflow code: the checks are pure (./create-request-check), the API sits behind activities.
+// Deterministic workflow code: the request's checks are olostep's own, zod-free (olostep/create-request), the API
+// sits behind activities.
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -20,6 +21,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
+import { checkCreateRequest, describeProblems, httpUrlProblem } from '../olostep/create-request';
 import {
   RUN_FAILURE_TYPES,
   TRACK_OPTION_MINIMUMS,
@@ -36,7 +38,6 @@ import {
   type TrackOptions,
   type TrackResult,
 } from './contract';
-import { checkCreateRequest, describeProblems, urlProblem } from './create-request-check';
 import { UNEXPECTED_FAILURE_TYPE } from './failure-types';
 import { runIdempotencyKey, runResultsKey } from './run-keys';
 import type { trackAirOpsBatch } from './track-airops-batch';
@@ -76,7 +77,7 @@ function runOptionsProblems(options: RunOptions | undefined): string[] {
   if (options.webhookUrl !== undefined) {
     if (typeof options.webhookUrl !== 'string') problems.push('webhookUrl must be a URL string');
     else {
-      const p = urlProblem(options.webhookUrl);
+      const p = httpUrlProblem(options.webhookUrl);
       if (p !== null) problems.push(`webhookUrl ${p}`);
     }
   }
