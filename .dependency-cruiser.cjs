@@ -51,11 +51,18 @@ module.exports = {
       to: { path: '^(worker|webhooks|demo)/' },
     },
     {
+      name: 'kit-not-on-tests',
+      severity: 'error',
+      comment: 'kit/ is what test/ and bench/ share: it imports neither.',
+      from: { path: '^kit/' },
+      to: { path: '^(test|bench)/' },
+    },
+    {
       name: 'product-not-on-tests',
       severity: 'error',
-      comment: 'Shipped code never imports tests or benchmarks.',
+      comment: 'Shipped code never imports tests, their kit or benchmarks.',
       from: { path: '^(olostep|workflows|activities|worker|client|webhooks|demo|simulator|testing)/' },
-      to: { path: '^(test|bench)/' },
+      to: { path: '^(test|kit|bench)/' },
     },
   ],
   options: {

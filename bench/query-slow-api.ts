@@ -47,7 +47,7 @@ import { getTrackerHandle, startAirOpsBatchTracker } from '../client/track';
 import { DEFAULT_TIMEOUT_MS } from '../olostep/client';
 import { startSimulator, type FaultRule, type SimulatorHandle } from '../simulator/server';
 import { airopsEvent, trackerWorkflowId, type BatchProgress } from '../workflows/contract';
-import { urls } from '../test/helpers/tracker';
+import { urls } from '../kit/helpers/tracker';
 import {
   machineCpuSample,
   machineInfo,

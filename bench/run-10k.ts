@@ -14,7 +14,7 @@ import { JsonlFileSink } from '../activities/results-sink';
 import { startRun } from '../client/run';
 import { startSimulator } from '../simulator/server';
 import { WORKFLOWS_PATH, createTrackerWorker } from '../worker/worker';
-import { createDevServerEnv, uniqueTaskQueue, workflowBundle } from '../test/helpers/temporal';
+import { createDevServerEnv, uniqueTaskQueue, workflowBundle } from '../kit/helpers/temporal';
 
 const API_KEY = 'bench_key_run10k';
 

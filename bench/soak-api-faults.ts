@@ -3,7 +3,7 @@
 // fields). None may fail; each tracker's poll statistics must equal the faults injected into its batch. ≤ 10 min.
 //   npm run soak:api-faults [-- --trackers 160 --runs 40 --scale 40 --spread 60000 --timeout 1500]
 // The short version is test/reliability/api-faults.test.ts.
-import { describeApiFaultReport, runApiFaultScenario } from '../test/reliability/api-faults';
+import { describeApiFaultReport, runApiFaultScenario } from '../kit/reliability/api-faults';
 import { runSoak, soakFlags } from './soak-common';
 
 const f = soakFlags({ trackers: 160, runs: 40, scale: 40, spread: 60_000, timeout: 1_500, seed: 20_003 });

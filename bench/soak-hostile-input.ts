@@ -3,7 +3,7 @@
 // failures for API 400/401/402/404, and a 20,000-request fuzz of the webhook receiver process. ≤ 10 min.
 //   npm run soak:hostile-input [-- --ids 20000 --unicode 2000 --fuzz 20000 --seed 20004]
 // The short version is test/reliability/hostile-input.test.ts.
-import { describeHostileInputReport, runHostileInputScenario } from '../test/reliability/hostile-input';
+import { describeHostileInputReport, runHostileInputScenario } from '../kit/reliability/hostile-input';
 import { runSoak, soakFlags } from './soak-common';
 
 const f = soakFlags({ ids: 20_000, unicode: 2_000, fuzz: 20_000, seed: 20_004 });

@@ -3,7 +3,7 @@
 // API key, a wrong key and the webhook secret. ≤ 10 min.
 //   npm run soak:secrets [-- --trackers 20 --runs 12]
 // The short version is test/reliability/secrets.test.ts.
-import { describeSecretsReport, runSecretsScenario } from '../test/reliability/secrets';
+import { describeSecretsReport, runSecretsScenario } from '../kit/reliability/secrets';
 import { runSoak, soakFlags } from './soak-common';
 
 const f = soakFlags({ trackers: 20, runs: 12, scale: 200, seed: 20_005 });

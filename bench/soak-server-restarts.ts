@@ -3,7 +3,7 @@
 // restarted. Every batch must finish with ground truth, none lost, no second batch created. ≤ 10 min.
 //   npm run soak:server-restarts [-- --trackers 150 --runs 50 --restarts 6 --every 25000 --down 3000]
 // The short version is test/reliability/server-restarts.test.ts.
-import { describeServerRestartReport, runServerRestartScenario } from '../test/reliability/server-restarts';
+import { describeServerRestartReport, runServerRestartScenario } from '../kit/reliability/server-restarts';
 import { runSoak, soakFlags } from './soak-common';
 
 const f = soakFlags({

@@ -3,7 +3,7 @@
 // Every batch must finish with the simulator's ground truth and no run may create a second batch. ≤ 10 min.
 //   npm run soak:worker-crashes [-- --trackers 140 --runs 60 --scale 40 --spread 150000]
 // The short version is test/reliability/worker-crashes.test.ts.
-import { describeWorkerCrashReport, runWorkerCrashScenario } from '../test/reliability/worker-crashes';
+import { describeWorkerCrashReport, runWorkerCrashScenario } from '../kit/reliability/worker-crashes';
 import { runSoak, soakFlags } from './soak-common';
 
 const f = soakFlags({ trackers: 140, runs: 60, scale: 40, spread: 150_000, seed: 20_001 });

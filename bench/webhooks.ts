@@ -40,8 +40,8 @@ import { runPacedLoad } from './lib/paced-load';
 import { createWebhookReceiver, webhookUrlFor, type SignaledEvent } from '../webhooks/server';
 import { TrackerSignaler } from '../webhooks/tracker-signal';
 import type { WebhookPayload } from '../olostep/schemas';
-import { createDevServerEnv, createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../test/helpers/temporal';
-import { TEST_API_KEY, clockSyncedActivities, syncSimClock, urls } from '../test/helpers/tracker';
+import { createDevServerEnv, createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../kit/helpers/temporal';
+import { TEST_API_KEY, clockSyncedActivities, syncSimClock, urls } from '../kit/helpers/tracker';
 
 const SECRET = 'whsec_bench_8c1e2f3a4b5d6e7f8091';
 /** webhooks.json; with --sa-cache-refresh off (a production server setting) webhooks-sa-cache-off.json. */

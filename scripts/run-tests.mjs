@@ -5,7 +5,7 @@
 //   npm test -- test/olostep      only the tests under a folder (or single files)
 // TEST_CONCURRENCY sets how many test files run at once (default: 1, since most files start their own
 // Temporal server).
-// The replay net (test/helpers/replay-net.ts): every suite that ran workflows replays them at its end and writes its
+// The replay net (kit/helpers/replay-net.ts): every suite that ran workflows replays them at its end and writes its
 // totals to REPLAY_NET_DIR, a fresh directory per run; after the test run this prints
 //   replay net: N histories replayed from N suites, N nondeterministic
 // and then, as the very last line, the runner's own verdict (counted by scripts/test-totals-reporter.mjs, a second

@@ -9,7 +9,7 @@ import { temporal } from '@temporalio/proto';
 import { startAirOpsBatchTracker } from '../../client/track';
 import { startSimulator, type SimulatorHandle } from '../../simulator/server';
 import { trackerWorkflowId } from '../../workflows/contract';
-import { urls } from '../../test/helpers/tracker';
+import { urls } from '../../kit/helpers/tracker';
 import { mapLimit, processMonitor, round, sleep } from './common';
 import { startDevServer, type DevServer } from './dev-server';
 import type { FleetWorkerConfig, FleetWorkerMessage } from './fleet-worker';

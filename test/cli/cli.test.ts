@@ -9,8 +9,8 @@ import { getAirOpsBatchProgress, waitForAirOpsBatch } from '../../client/progres
 import { listAirOpsBatches } from '../../client/list';
 import { runCli } from '../../client/cli/main';
 import { BAD_IDS, QUICK, SLOW, eventually, startStack, type Stack } from '../client/stack';
-import { replayNet } from '../helpers/replay-net';
-import { airops, type Run } from '../helpers/cli';
+import { replayNet } from '../../kit/helpers/replay-net';
+import { airops, type Run } from '../../kit/helpers/cli';
 
 replayNet(__filename);
 

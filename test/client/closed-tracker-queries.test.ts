@@ -32,11 +32,11 @@ import {
   type TimelineEntry,
   type TrackResult,
 } from '../../workflows/contract';
-import { replayNet } from '../helpers/replay-net';
-import { workflowBundle } from '../helpers/temporal';
-import { assertOutcomeMatchesTruth, webhookFromStatus } from '../helpers/tracker';
+import { replayNet } from '../../kit/helpers/replay-net';
+import { workflowBundle } from '../../kit/helpers/temporal';
+import { assertOutcomeMatchesTruth, webhookFromStatus } from '../../kit/helpers/tracker';
 import { FAST_POLLS, SLOW, STACK_API_KEY, eventually, startStack, type Stack } from './stack';
-import { airops } from '../helpers/cli';
+import { airops } from '../../kit/helpers/cli';
 
 replayNet(__filename);
 

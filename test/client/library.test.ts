@@ -25,7 +25,7 @@ import {
 } from '../../index';
 import { devServerExecutable } from '../../scripts/temporal-servers';
 import { BAD_IDS, FAST_POLLS, QUICK, SLOW, eventually, startStack, type Stack } from './stack';
-import { replayNet } from '../helpers/replay-net';
+import { replayNet } from '../../kit/helpers/replay-net';
 
 replayNet(__filename);
 

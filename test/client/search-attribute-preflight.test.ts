@@ -27,8 +27,8 @@ import {
 } from '../../client/search-attribute-preflight';
 import { searchAttributes } from '../../workflows/contract';
 import { startRefusingProxy } from '../worker/refusing-proxy';
-import { replayNet, watchEnv } from '../helpers/replay-net';
-import { eventually } from '../helpers/wait';
+import { replayNet, watchEnv } from '../../kit/helpers/replay-net';
+import { eventually } from '../../kit/helpers/wait';
 
 replayNet(__filename);
 

@@ -8,7 +8,7 @@ import { startSimulator, type BatchScript, type SimulatorHandle } from '../../si
 import { WORKFLOWS_PATH, createTrackerWorker } from '../../worker/worker';
 import { startAirOpsBatchTracker } from '../../client/track';
 import type { TrackOptions } from '../../workflows/contract';
-import { createDevServerEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { createDevServerEnv, uniqueTaskQueue, workflowBundle } from '../../kit/helpers/temporal';
 
 export const STACK_API_KEY = 'sk_test_CLIENT_STACK_7d1e2f';
 
@@ -100,4 +100,4 @@ export async function startStack(
   };
 }
 
-export { eventually } from '../helpers/wait';
+export { eventually } from '../../kit/helpers/wait';

@@ -10,7 +10,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startSimulator } from '../../simulator/server';
-import { replayNet, watchDatabase } from '../helpers/replay-net';
+import { replayNet, watchDatabase } from '../../kit/helpers/replay-net';
 
 replayNet(__filename);
 

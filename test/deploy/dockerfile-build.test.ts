@@ -13,8 +13,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startSimulator, type SimulatorHandle } from '../../simulator/server';
 import { startAirOpsBatchTracker } from '../../client/track';
 import { trackerWorkflowId, type TrackResult } from '../../workflows/contract';
-import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
-import { assertOutcomeMatchesTruth, urls } from '../helpers/tracker';
+import { createDevServerEnv, uniqueTaskQueue } from '../../kit/helpers/temporal';
+import { assertOutcomeMatchesTruth, urls } from '../../kit/helpers/tracker';
 import { QUICK, eventually } from '../client/stack';
 import { buildDockerfile, diskUsage, type BuildResult } from './dockerfile-emulator';
 import {
@@ -28,7 +28,7 @@ import {
   stopProcess,
   type Child,
 } from './helpers';
-import { replayNet } from '../helpers/replay-net';
+import { replayNet } from '../../kit/helpers/replay-net';
 
 replayNet(__filename);
 

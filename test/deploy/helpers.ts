@@ -205,7 +205,7 @@ export function execForm(args: string): string[] {
 // processes
 // ---------------------------------------------------------------------------------------------------------------
 
-export { freePort } from '../reliability/processes';
+export { freePort } from '../../kit/reliability/processes';
 
 export interface Child {
   proc: ChildProcess;

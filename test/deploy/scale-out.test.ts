@@ -10,10 +10,10 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startSimulator, type BatchScript, type SimulatorHandle } from '../../simulator/server';
 import { startAirOpsBatchTracker, type StartedTrackerHandle } from '../../client/track';
 import { getProgress, type TrackResult } from '../../workflows/contract';
-import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
-import { TEST_API_KEY, assertOutcomeMatchesTruth, historiesOfChain, urls, type HistoryEvent } from '../helpers/tracker';
+import { createDevServerEnv, uniqueTaskQueue } from '../../kit/helpers/temporal';
+import { TEST_API_KEY, assertOutcomeMatchesTruth, historiesOfChain, urls, type HistoryEvent } from '../../kit/helpers/tracker';
 import { ROOT, startProcess, stopProcess, type Child } from './helpers';
-import { replayNet } from '../helpers/replay-net';
+import { replayNet } from '../../kit/helpers/replay-net';
 
 replayNet(__filename);
 

@@ -17,10 +17,10 @@ import { startSimulator, type SimulatorHandle } from '../../simulator/server';
 import { WORKFLOWS_PATH, createTrackerWorker } from '../../worker/worker';
 import { startAirOpsBatchTracker } from '../../client/track';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/contract';
-import { createDevServerEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
-import { TEST_API_KEY, assertOutcomeMatchesTruth, urls } from '../helpers/tracker';
+import { createDevServerEnv, uniqueTaskQueue, workflowBundle } from '../../kit/helpers/temporal';
+import { TEST_API_KEY, assertOutcomeMatchesTruth, urls } from '../../kit/helpers/tracker';
 import { ROOT } from './helpers';
-import { replayNet } from '../helpers/replay-net';
+import { replayNet } from '../../kit/helpers/replay-net';
 
 replayNet(__filename);
 

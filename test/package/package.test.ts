@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { replayNet } from '../helpers/replay-net';
-import { createDevServerEnv } from '../helpers/temporal';
+import { replayNet } from '../../kit/helpers/replay-net';
+import { createDevServerEnv } from '../../kit/helpers/temporal';
 
 const exec = promisify(execFile);
 const ROOT = resolve(__dirname, '..', '..');

@@ -4,8 +4,8 @@
 // each tracker's getPollStats counts exactly the faults injected into its batch's status requests, by type.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeApiFaultReport, runApiFaultScenario } from './api-faults';
-import { replayNet } from '../helpers/replay-net';
+import { describeApiFaultReport, runApiFaultScenario } from '../../kit/reliability/api-faults';
+import { replayNet } from '../../kit/helpers/replay-net';
 
 replayNet(__filename);
 

@@ -4,8 +4,8 @@
 // fuzzed requests against the webhook receiver process signal nothing and leave it up.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeHostileInputReport, runHostileInputScenario } from './hostile-input';
-import { replayNet } from '../helpers/replay-net';
+import { describeHostileInputReport, runHostileInputScenario } from '../../kit/reliability/hostile-input';
+import { replayNet } from '../../kit/helpers/replay-net';
 
 replayNet(__filename);
 

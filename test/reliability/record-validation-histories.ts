@@ -6,8 +6,8 @@ import { startSimulator } from '../../simulator/server';
 import { ValidationError } from '../../olostep/errors';
 import { toApplicationFailure } from '../../activities/failures';
 import { WORKFLOWS_PATH } from '../../worker/worker';
-import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
-import { TEST_API_KEY, clockSyncedActivities, urls, writeCommittedHistory } from '../helpers/tracker';
+import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../../kit/helpers/temporal';
+import { TEST_API_KEY, clockSyncedActivities, urls, writeCommittedHistory } from '../../kit/helpers/tracker';
 
 async function main() {
   const out = process.argv[2] ?? '/tmp/history.json';

@@ -3,8 +3,8 @@
 // (worker processes at DEBUG, receiver, simulator, CLI), error, query answer, description or results file.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeSecretsReport, runSecretsScenario } from './secrets';
-import { replayNet } from '../helpers/replay-net';
+import { describeSecretsReport, runSecretsScenario } from '../../kit/reliability/secrets';
+import { replayNet } from '../../kit/helpers/replay-net';
 
 replayNet(__filename);
 

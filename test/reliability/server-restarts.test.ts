@@ -4,8 +4,8 @@
 // a second batch, and the worker process rides the outages out without a restart.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeServerRestartReport, runServerRestartScenario } from './server-restarts';
-import { replayNet } from '../helpers/replay-net';
+import { describeServerRestartReport, runServerRestartScenario } from '../../kit/reliability/server-restarts';
+import { replayNet } from '../../kit/helpers/replay-net';
 
 replayNet(__filename);
 

@@ -4,8 +4,8 @@
 // creates a second batch, although the first kill cuts off a create request in flight.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeWorkerCrashReport, runWorkerCrashScenario } from './worker-crashes';
-import { replayNet } from '../helpers/replay-net';
+import { describeWorkerCrashReport, runWorkerCrashScenario } from '../../kit/reliability/worker-crashes';
+import { replayNet } from '../../kit/helpers/replay-net';
 
 replayNet(__filename);
 

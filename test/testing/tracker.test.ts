@@ -16,8 +16,8 @@ import {
   type SimulatorHandle,
 } from '../../testing';
 import { bundleTrackerWorkflows } from '../../worker/worker';
-import { announceEnv, replayNet } from '../helpers/replay-net';
-import { assertOutcomeMatchesTruth } from '../helpers/tracker';
+import { announceEnv, replayNet } from '../../kit/helpers/replay-net';
+import { assertOutcomeMatchesTruth } from '../../kit/helpers/tracker';
 
 replayNet(__filename);
 

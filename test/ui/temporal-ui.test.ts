@@ -9,8 +9,8 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { getAirOpsBatchProgress } from '../../client/progress';
 import { SLOW, eventually, startStack, type Stack } from '../client/stack';
-import { freePort } from '../reliability/processes';
-import { replayNet } from '../helpers/replay-net';
+import { freePort } from '../../kit/reliability/processes';
+import { replayNet } from '../../kit/helpers/replay-net';
 
 replayNet(__filename);
 

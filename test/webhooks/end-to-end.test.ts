@@ -12,10 +12,10 @@ import { WORKFLOWS_PATH, createTrackerWorker } from '../../worker/worker';
 import { trackerWorkflowId, type TrackResult } from '../../workflows/contract';
 import type { trackAirOpsBatch as trackWorkflow } from '../../workflows/track-airops-batch';
 import { createWebhookReceiver, webhookUrlFor, type SignaledEvent, type WebhookReceiver } from '../../webhooks/server';
-import { createDevServerEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
-import { TEST_API_KEY, urls } from '../helpers/tracker';
-import { SECRET, post } from './helpers';
-import { replayNet } from '../helpers/replay-net';
+import { createDevServerEnv, uniqueTaskQueue, workflowBundle } from '../../kit/helpers/temporal';
+import { TEST_API_KEY, urls } from '../../kit/helpers/tracker';
+import { SECRET, post } from '../../kit/webhooks/helpers';
+import { replayNet } from '../../kit/helpers/replay-net';
 
 replayNet(__filename);
 

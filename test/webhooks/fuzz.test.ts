@@ -6,10 +6,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createWebhookReceiver, webhookUrlFor, type WebhookReceiver } from '../../webhooks/server';
-import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
-import { runReceiverFuzz } from './fuzz-cases';
-import { SECRET, captureLog, freshBatchId, payloadFor, post } from './helpers';
-import { replayNet } from '../helpers/replay-net';
+import { createDevServerEnv, uniqueTaskQueue } from '../../kit/helpers/temporal';
+import { runReceiverFuzz } from '../../kit/webhooks/fuzz-cases';
+import { SECRET, captureLog, freshBatchId, payloadFor, post } from '../../kit/webhooks/helpers';
+import { replayNet } from '../../kit/helpers/replay-net';
 
 replayNet(__filename);
 

@@ -18,7 +18,7 @@ import {
   type WebhookReceiver,
   type WebhookReceiverOptions,
 } from '../../webhooks/server';
-import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
+import { createDevServerEnv, uniqueTaskQueue } from '../../kit/helpers/temporal';
 import {
   HMAC_SECRET,
   SECRET,
@@ -29,8 +29,8 @@ import {
   post,
   postChunked,
   trackerExists,
-} from './helpers';
-import { replayNet } from '../helpers/replay-net';
+} from '../../kit/webhooks/helpers';
+import { replayNet } from '../../kit/helpers/replay-net';
 
 replayNet(__filename);
 

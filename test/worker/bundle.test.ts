@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { SHARED_WORKFLOW_MODULES } from '../../worker/worker';
-import { workflowBundle } from '../helpers/temporal';
+import { workflowBundle } from '../../kit/helpers/temporal';
 import { WORKFLOWS_PATH } from '../../worker/worker';
 
 describe('workflow bundle', () => {

@@ -13,7 +13,7 @@ import { DEFAULT_QUERY_TIMEOUT_MS, cancelAirOpsBatch, getAirOpsBatchProgress } f
 import { getTrackerHandle } from '../../client/track';
 import { bundleTrackerWorkflows, createTrackerWorker } from '../../worker/worker';
 import { getTimeline, type BatchProgress, type TimelineEntry } from '../../workflows/contract';
-import { replayNet } from '../helpers/replay-net';
+import { replayNet } from '../../kit/helpers/replay-net';
 import { SLOW, STACK_API_KEY, eventually, startStack, type Stack } from '../client/stack';
 
 replayNet(__filename);

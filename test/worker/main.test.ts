@@ -8,10 +8,10 @@ import { join, resolve } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startSimulator, type SimulatorHandle } from '../../simulator/server';
 import { startAirOpsBatchTracker } from '../../client/track';
-import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
-import { eventually } from '../helpers/wait';
-import { replayNet } from '../helpers/replay-net';
-import { freePort } from '../reliability/processes';
+import { createDevServerEnv, uniqueTaskQueue } from '../../kit/helpers/temporal';
+import { eventually } from '../../kit/helpers/wait';
+import { replayNet } from '../../kit/helpers/replay-net';
+import { freePort } from '../../kit/reliability/processes';
 
 replayNet(__filename);
 

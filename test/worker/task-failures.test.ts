@@ -6,7 +6,7 @@
 //   - the unchanged tracker on a namespace without our search attributes: the server refuses each completed task
 //     (BadSearchAttributes), which the SDK's own metric does not count;
 //   - a deploy that changes a running workflow without patched(): NonDeterminismError.
-// This file installs its own runtime, so it does not use test/helpers/temporal.ts (which installs a quiet one).
+// This file installs its own runtime, so it does not use kit/helpers/temporal.ts (which installs a quiet one).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -22,9 +22,9 @@ import {
 } from '../../worker/logging';
 import { createTrackerWorker } from '../../worker/worker';
 import { TRACK_WORKFLOW_TYPE, trackerWorkflowId } from '../../workflows/contract';
-import { replayNet, watchEnv } from '../helpers/replay-net';
-import { freePort } from '../reliability/processes';
-import { eventually } from '../helpers/wait';
+import { replayNet, watchEnv } from '../../kit/helpers/replay-net';
+import { freePort } from '../../kit/reliability/processes';
+import { eventually } from '../../kit/helpers/wait';
 
 const FAILING_WORKFLOWS = require.resolve('../fixtures/failing-workflows');
 replayNet(__filename, { bundles: { throwsTypeError: FAILING_WORKFLOWS, waitsThenCompletes: FAILING_WORKFLOWS } });

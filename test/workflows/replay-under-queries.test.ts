@@ -8,8 +8,8 @@ import { Worker } from '@temporalio/worker';
 import { getProgress, getTimeline, refreshNow } from '../../workflows/contract';
 import { WORKFLOWS_PATH } from '../../worker/worker';
 import { startAirOpsBatchTracker } from '../../client/track';
-import { workflowBundle } from '../helpers/temporal';
-import { replayNet } from '../helpers/replay-net';
+import { workflowBundle } from '../../kit/helpers/temporal';
+import { replayNet } from '../../kit/helpers/replay-net';
 import { QUICK, startStack, type Stack } from '../client/stack';
 
 describe('replay of trackers queried all through their life (dev server)', () => {

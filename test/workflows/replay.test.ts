@@ -11,10 +11,10 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../../worker/worker';
-import { HISTORIES_DIR, TEST_API_KEY } from '../helpers/tracker';
-import { RUN_HISTORIES_DIR } from '../run/helpers';
-import { decodedHistoryText, findSecrets, secretForms } from '../reliability/secrets';
-import { workflowBundle } from '../helpers/temporal';
+import { HISTORIES_DIR, TEST_API_KEY } from '../../kit/helpers/tracker';
+import { RUN_HISTORIES_DIR } from '../../kit/run/helpers';
+import { decodedHistoryText, findSecrets, secretForms } from '../../kit/reliability/secrets';
+import { workflowBundle } from '../../kit/helpers/temporal';
 import { DEFAULT_API_KEY as SIMULATOR_DEFAULT_KEY } from '../../simulator/server';
 
 const files = readdirSync(HISTORIES_DIR)

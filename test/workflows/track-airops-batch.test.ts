@@ -22,8 +22,8 @@ import {
 } from '../../workflows/contract';
 import { WORKFLOWS_PATH } from '../../worker/worker';
 import { startAirOpsBatchTracker } from '../../client/track';
-import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
-import { replayNet } from '../helpers/replay-net';
+import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../../kit/helpers/temporal';
+import { replayNet } from '../../kit/helpers/replay-net';
 import {
   TEST_API_KEY,
   assertOutcomeMatchesTruth,
@@ -34,7 +34,7 @@ import {
   syncSimClock,
   urls,
   webhookFromStatus,
-} from '../helpers/tracker';
+} from '../../kit/helpers/tracker';
 import type { BatchScript } from '../../simulator/server';
 
 const CACHE_MODES: { name: string; worker: Partial<WorkerOptions> }[] = [

@@ -25,9 +25,9 @@ import {
 } from '../../workflows/contract';
 import type { runAirOpsBatch } from '../../workflows/run-airops-batch';
 import type { trackAirOpsBatch } from '../../workflows/track-airops-batch';
-import { createDevServerEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
-import { TEST_API_KEY, chainStats, historyStats, mixedUrls, readJsonl, runActivities, tempResultsDir } from './helpers';
-import { replayNet } from '../helpers/replay-net';
+import { createDevServerEnv, uniqueTaskQueue, workflowBundle } from '../../kit/helpers/temporal';
+import { TEST_API_KEY, chainStats, historyStats, mixedUrls, readJsonl, runActivities, tempResultsDir } from '../../kit/run/helpers';
+import { replayNet } from '../../kit/helpers/replay-net';
 
 replayNet(__filename);
 

@@ -10,7 +10,7 @@
 //    simulator decodes each back to the very id sent.
 // 3. API answers 400, 401, 402 and 404 end trackers and runs with typed, one-line, non-retried failures
 //    (Validation / Unauthorized / PaymentRequired / NotFound), from one request each.
-// 4. The webhook receiver process gets a seeded fuzz of unacceptable requests (test/webhooks/fuzz-cases.ts): all
+// 4. The webhook receiver process gets a seeded fuzz of unacceptable requests (kit/webhooks/fuzz-cases.ts): all
 //    4xx, nothing signaled (no tracker on its task queue), still healthy and working afterwards.
 // Used by test/reliability/hostile-input.test.ts (short) and bench/soak-hostile-input.ts (long).
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';

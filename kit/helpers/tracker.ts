@@ -41,7 +41,7 @@ export async function historiesOfChain(
   return out;
 }
 
-export const HISTORIES_DIR = join(__dirname, '..', 'histories');
+export const HISTORIES_DIR = join(__dirname, '..', '..', 'test', 'histories');
 
 /** With RECORD_HISTORIES=1, saves a history for the replay tests (test/histories/<name>.json). */
 export async function maybeRecordHistory(

@@ -11,7 +11,7 @@ import { checkCreateRequest, describeProblems } from '../../olostep/create-reque
 import { RunInputError, buildRunRequest, parseUrlList, readUrlList, runKeyOf, urlListFormatOf } from '../../client/run';
 import { runIdempotencyKey, runResultsKey } from '../../workflows/run-keys';
 import { summarizeItems, type SummarizableItem } from '../../workflows/run-summary';
-import { readJsonl, tempResultsDir } from './helpers';
+import { readJsonl, tempResultsDir } from '../../kit/run/helpers';
 
 const item = (i: number) => ({ url: `https://example.com/page/${i}`, custom_id: `c${i}` });
 const one = [item(0)];

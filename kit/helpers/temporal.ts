@@ -32,7 +32,7 @@ export async function createDevServerEnv(opts: DevServerEnvOptions = {}): Promis
   return opts.replayNet === false ? env : announce(env, 'dev-server');
 }
 
-/** Every server started here is announced to the replay net (test/helpers/replay-net.ts), which replays its workflows. */
+/** Every server started here is announced to the replay net (kit/helpers/replay-net.ts), which replays its workflows. */
 function announce(env: TestWorkflowEnvironment, kind: 'dev-server' | 'time-skipping'): TestWorkflowEnvironment {
   announceEnv(env, kind);
   return env;

@@ -1,4 +1,4 @@
-// The replay net itself (test/helpers/replay-net.ts): it catches a nondeterministic change in a suite's histories,
+// The replay net itself (kit/helpers/replay-net.ts): it catches a nondeterministic change in a suite's histories,
 // names the test that made each, saves them where the printed command replays them, and counts exclusions; and every
 // test file that starts a Temporal server is wired to it.
 import { describe, it } from 'node:test';
@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import type { ReplayNetResult } from './replay-net';
+import type { ReplayNetResult } from '../../kit/helpers/replay-net';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SUITE = 'test/fixtures/replay-net-suite.ts';
@@ -96,9 +96,9 @@ describe('replay net', () => {
       assert.ok(statSync(join(ROOT, tagged.saved ?? '')).size > 0);
       assert.equal(
         tagged.replay,
-        `npx tsx test/helpers/replay-net.ts ${tagged.saved} --workflows test/fixtures/nondeterministic-smoke.ts --workflow-id 'dev-tags'`,
+        `npx tsx kit/helpers/replay-net.ts ${tagged.saved} --workflows test/fixtures/nondeterministic-smoke.ts --workflow-id 'dev-tags'`,
       );
-      const cli = ['--import', 'tsx', 'test/helpers/replay-net.ts', tagged.saved ?? '', '--workflow-id', 'dev-tags'];
+      const cli = ['--import', 'tsx', 'kit/helpers/replay-net.ts', tagged.saved ?? '', '--workflow-id', 'dev-tags'];
       const changed = await run([...cli, '--workflows', 'test/fixtures/nondeterministic-smoke.ts'], {});
       assert.equal(changed.code, 1, changed.out);
       assert.match(changed.out, /FAIL .*Nondeterminism error/);
@@ -127,6 +127,6 @@ describe('replay net', () => {
       .filter((f) => f !== __filename && startsServer.test(readFileSync(f, 'utf8')))
       .filter((f) => !/\breplayNet\(__filename\b/.test(readFileSync(f, 'utf8')))
       .map((f) => relative(ROOT, f));
-    assert.deepEqual(unwired, [], 'wire each with replayNet(__filename) (test/helpers/replay-net.ts)');
+    assert.deepEqual(unwired, [], 'wire each with replayNet(__filename) (kit/helpers/replay-net.ts)');
   });
 });

@@ -119,9 +119,9 @@ export function mixedUrls(n: number, prefix = 'u'): { url: string; custom_id: st
   }));
 }
 
-export const RUN_HISTORIES_DIR = join(__dirname, 'histories');
+export const RUN_HISTORIES_DIR = join(__dirname, '..', '..', 'test', 'histories', 'run');
 
-/** With RECORD_HISTORIES=1, saves a run's history for test/run/replay.test.ts (test/run/histories/<name>.json). */
+/** With RECORD_HISTORIES=1, saves a run's history for test/workflows/run-replay.test.ts (test/histories/run/<name>.json). */
 export async function maybeRecordRunHistory(client: Client, workflowId: string, name: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   const history = await client.workflow.getHandle(workflowId).fetchHistory();

@@ -8,9 +8,9 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startSimulator, type SimulatorHandle } from '../../simulator/server';
 import { startAirOpsBatchTracker } from '../../client/track';
 import { getProgress } from '../../workflows/contract';
-import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
-import { TEST_API_KEY, assertOutcomeMatchesTruth, urls } from '../helpers/tracker';
-import { replayNet } from '../helpers/replay-net';
+import { createDevServerEnv, uniqueTaskQueue } from '../../kit/helpers/temporal';
+import { TEST_API_KEY, assertOutcomeMatchesTruth, urls } from '../../kit/helpers/tracker';
+import { replayNet } from '../../kit/helpers/replay-net';
 
 replayNet(__filename);
 

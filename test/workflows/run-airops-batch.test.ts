@@ -22,8 +22,8 @@ import {
 import { summarizeItems } from '../../workflows/run-summary';
 import type { runAirOpsBatch } from '../../workflows/run-airops-batch';
 import type { trackAirOpsBatch } from '../../workflows/track-airops-batch';
-import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
-import { syncSimClock } from '../helpers/tracker';
+import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../../kit/helpers/temporal';
+import { syncSimClock } from '../../kit/helpers/tracker';
 import {
   TEST_API_KEY,
   chainStats,
@@ -33,8 +33,8 @@ import {
   readJsonl,
   runActivities,
   tempResultsDir,
-} from './helpers';
-import { replayNet } from '../helpers/replay-net';
+} from '../../kit/run/helpers';
+import { replayNet } from '../../kit/helpers/replay-net';
 
 replayNet(__filename);
 

@@ -1,5 +1,5 @@
-// Determinism of runAirOpsBatch: the histories recorded from the run tests (test/run/histories/*.json, regenerate
-// with `RECORD_HISTORIES=1 npm test -- test/run/run-time-skipping.test.ts`) replay against today's workflow code,
+// Determinism of runAirOpsBatch: the histories recorded from the run tests (test/histories/run/*.json, regenerate
+// with `RECORD_HISTORIES=1 npm test -- test/workflows/run-airops-batch.test.ts`) replay against today's workflow code,
 // and no history holds the API key or the items (they live in the results sink).
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -9,8 +9,8 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../../worker/worker';
-import { workflowBundle } from '../helpers/temporal';
-import { RUN_HISTORIES_DIR, TEST_API_KEY } from './helpers';
+import { workflowBundle } from '../../kit/helpers/temporal';
+import { RUN_HISTORIES_DIR, TEST_API_KEY } from '../../kit/run/helpers';
 
 const files = readdirSync(RUN_HISTORIES_DIR)
   .filter((f) => f.endsWith('.json'))
@@ -39,7 +39,7 @@ describe('replay of recorded runAirOpsBatch histories', () => {
   });
 
   it('a change that breaks determinism fails replay', async () => {
-    const bundle = await workflowBundle(require.resolve('./fixtures/nondeterministic-run'));
+    const bundle = await workflowBundle(require.resolve('../fixtures/nondeterministic-run'));
     await assert.rejects(
       Worker.runReplayHistory({ workflowBundle: bundle }, load('lost-create-response.json'), 'lost-create-response'),
       (err: unknown) => err instanceof DeterminismViolationError,

@@ -6,7 +6,7 @@
 //   replayNet(__filename);                                              // tracker workflows only
 //   replayNet(__filename, { bundles: { sleepDays: smokeWorkflows } }); // + a fixture's workflow types
 //   replayNet(__filename, { exclude: [{ workflowType: 'x', reason: '…' }] }); // never silently: counted, listed
-// Every server the suite starts through test/helpers/temporal.ts (createDevServerEnv, createTimeSkippingEnv, so also
+// Every server the suite starts through kit/helpers/temporal.ts (createDevServerEnv, createTimeSkippingEnv, so also
 // the client/CLI/UI stack) is read before its teardown, or at the suite's end if still up: its executions are listed
 // through visibility (dev server: ListWorkflowExecutions in every namespace; Java test server: ListOpen/ListClosed,
 // the lists it implements), so workflows started by subprocesses (CLI, worker and receiver processes), children and
@@ -20,7 +20,7 @@
 // suite names a fixture module for the type. Nondeterminism, any other replay error and a server or history that
 // could not be read fail the suite; a history that failed replay is saved as
 // test/histories/nondeterministic/<suite>--<test>--<workflowId>--<run>.json (git-ignored; REPLAY_NET_SAVE_DIR moves
-// it), and the failure prints the command that replays it: npx tsx test/helpers/replay-net.ts <file> [--workflows
+// it), and the failure prints the command that replays it: npx tsx kit/helpers/replay-net.ts <file> [--workflows
 // <module>] [--workflow-id <id>].
 // Under scripts/run-tests.mjs (REPLAY_NET_DIR set) each suite writes its totals there for the run's summary line, and
 // a test file that starts a server through the helpers without wiring the net is reported (and fails the run).
@@ -46,7 +46,7 @@ type History = temporal.api.history.v1.IHistory;
 const ROOT = resolve(__dirname, '..', '..');
 /** Where failing histories are saved (git-ignored); REPLAY_NET_SAVE_DIR overrides it (e.g. a CI artifact dir). */
 export const NONDETERMINISTIC_DIR =
-  process.env.REPLAY_NET_SAVE_DIR ?? join(__dirname, '..', 'histories', 'nondeterministic');
+  process.env.REPLAY_NET_SAVE_DIR ?? join(ROOT, 'test', 'histories', 'nondeterministic');
 
 export interface ReplayExclusion {
   /** Matches when every given field matches. */
@@ -348,7 +348,7 @@ class Net {
   private replayCommand(f: Failure): string {
     const fixture = this.bundles.get(f.type ?? '');
     return [
-      'npx tsx test/helpers/replay-net.ts',
+      'npx tsx kit/helpers/replay-net.ts',
       f.saved ?? '',
       ...(fixture ? ['--workflows', relative(ROOT, fixture)] : []),
       ...(f.workflowId ? ['--workflow-id', `'${f.workflowId.replace(/'/g, "'\\''")}'`] : []),
@@ -466,7 +466,7 @@ export function replayNet(suiteFile: string, options: ReplayNetOptions = {}): vo
   after(async () => n.finish());
 }
 
-/** Called by test/helpers/temporal.ts for every server it starts. */
+/** Called by kit/helpers/temporal.ts for every server it starts. */
 export function announceEnv(env: TestWorkflowEnvironment, kind: TestEnvKind): void {
   if (net) {
     net.addEnv(env, kind);
@@ -617,7 +617,7 @@ function msg(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-// `npx tsx test/helpers/replay-net.ts <history.json>… [--workflows <module>] [--workflow-id <id>]`: replays saved
+// `npx tsx kit/helpers/replay-net.ts <history.json>… [--workflows <module>] [--workflow-id <id>]`: replays saved
 // histories (default: the tracker's workflows) and prints each result; exit 1 if any fails.
 if (require.main === module) {
   void (async () => {
