@@ -39,7 +39,7 @@ export function createBatchActivity(olostep: Pick<OlostepClient, 'createBatch'>,
    *
    * Retry contract: safe to retry at any point. When an attempt's request reached the API but its response was
    * lost (timeout, reset, truncated body, 5xx from a gateway), the retry sends the same key and body, so the API
-   * answers from its idempotency cache (spec §4.4) with the batch already created, instead of creating a second
+   * answers from its idempotency cache (docs/airops-api.md#idempotency) with the batch already created, instead of creating a second
    * one; while the first request is still being processed it answers 409, a retryable `Conflict`. Non-retryable
    * failures: `Validation` (the request breaks a documented limit, checked locally before sending, or a 400/422,
    * e.g. `idempotency_key_reuse`), `Unauthorized` (401), `PaymentRequired` (402), `Forbidden` (403). Retryable:

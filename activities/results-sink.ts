@@ -1,5 +1,5 @@
 // Where a batch's items go: outside workflow history. The items endpoint returns up to 10,000 items at once
-// (spec §2.5, ~2–3 MB of JSON), far more than history should carry, so the items activity writes them to a sink
+// (docs/airops-api.md#batch-items, ~2–3 MB of JSON), far more than history should carry, so the items activity writes them to a sink
 // and hands the workflow a small reference. The default sink writes one JSONL file per run, atomically.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';

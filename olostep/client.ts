@@ -35,7 +35,7 @@ export { validateBatchId } from './batch-id';
 
 export const DEFAULT_BASE_URL = 'https://api.olostep.com';
 export const DEFAULT_TIMEOUT_MS = 30_000;
-/** Items come back all at once (up to 10,000, no pagination, spec §5.17), hence the longer default. */
+/** Items come back all at once (up to 10,000, no pagination, docs/airops-api.md#batch-items), hence the longer default. */
 export const DEFAULT_ITEMS_TIMEOUT_MS = 120_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_USER_AGENT = 'airops-temporal/0.2 (+axios)';

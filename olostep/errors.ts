@@ -109,7 +109,7 @@ export class ValidationError extends OlostepError {
   }
 }
 
-/** 401, or a 402 that is not about credits (legacy SDKs treat those as auth failures, spec §4.2). */
+/** 401, or a 402 that is not about credits (legacy SDKs treat those as auth failures, docs/airops-api.md#status-codes). */
 export class UnauthorizedError extends OlostepError {
   declare readonly name: 'UnauthorizedError';
   constructor(init: OlostepErrorInit) {
@@ -161,7 +161,7 @@ export class RateLimitedError extends OlostepError {
 
 /**
  * 5xx: transient server or gateway trouble, retryable. A POST that got a 5xx may still have created the batch:
- * retry a create only with the same `Idempotency-Key` (spec §4.2).
+ * retry a create only with the same `Idempotency-Key` (docs/airops-api.md#idempotency).
  */
 export class ServerError extends OlostepError {
   declare readonly name: 'ServerError';

@@ -1,6 +1,6 @@
-// Turns a non-2xx response into the right error class: parses the three error-body formats of spec §4.1
+// Turns a non-2xx response into the right error class: parses the three error-body formats of docs/airops-api.md#error-bodies
 // (AirOps `{error_code, error_message, details}`, RFC 7807 problem details, legacy bodies) plus plain-text and
-// HTML gateway bodies, and applies the status table of spec §4.2.
+// HTML gateway bodies, and applies the status table of docs/airops-api.md#status-codes.
 import { STATUS_CODES } from 'node:http';
 import {
   ConflictError,
@@ -159,7 +159,7 @@ export interface ErrorResponse {
   nowMs: number;
 }
 
-/** Maps a non-2xx response to its error class (spec §4.2). */
+/** Maps a non-2xx response to its error class (docs/airops-api.md#status-codes). */
 export function errorFromResponse(res: ErrorResponse): OlostepError {
   const body = parseErrorBody(res.bodyText, res.header('content-type'));
   // AWS API Gateway answers unknown routes with a 403 naming the problem only in this header.
@@ -179,7 +179,7 @@ export function errorFromResponse(res: ErrorResponse): OlostepError {
   if (s === 400 || s === 422) return new ValidationError({ ...init, details });
   if (s === 401) return new UnauthorizedError(init);
   if (s === 402) {
-    // Only an explicit credits signal means "pay"; other 402s are auth failures (legacy SDKs, spec §4.2).
+    // Only an explicit credits signal means "pay"; other 402s are auth failures (legacy SDKs, docs/airops-api.md#status-codes).
     return code === 'credits_exhausted' || code === 'usage_limit_reached' || body.usageLimitReached
       ? new PaymentRequiredError(init)
       : new UnauthorizedError(init);

@@ -3,7 +3,7 @@
 // computes the summary next to the results sink, and workflow code imports the types.
 import type { CreateBatchRequestInput } from '../olostep/schemas';
 
-/** The create request as runAirOpsBatch takes it: the API's own shape (spec §2.1). */
+/** The create request as runAirOpsBatch takes it: the API's own shape (docs/airops-api.md#create-request). */
 export type RunRequest = CreateBatchRequestInput;
 
 /** Where a results sink put a batch's items: small enough for history, enough to find and verify them. */
@@ -118,7 +118,7 @@ function codeOf(error: unknown): string {
   return '(none)';
 }
 
-/** An item as the items endpoint sends it (spec §2.5); everything but `custom_id` and `status` is optional. */
+/** An item as the items endpoint sends it (docs/airops-api.md#batch-items); everything but `custom_id` and `status` is optional. */
 export interface SummarizableItem {
   custom_id: string;
   status: string;

@@ -1,4 +1,4 @@
-// Create-request validation: every documented limit (spec §2.1), messages naming the offending item, and
+// Create-request validation: every documented limit (docs/airops-api.md#create-request), messages naming the offending item, and
 // nothing sent over HTTP when validation fails. The OpenAPI request schema (compiled with ajv) cross-checks
 // the zod schema: where the OpenAPI schema can express a limit, both must reject the same input.
 import assert from 'node:assert/strict';

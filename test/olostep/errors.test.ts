@@ -91,7 +91,7 @@ void describe('error classes', () => {
   });
 });
 
-void describe('parseErrorBody: the three formats of spec §4.1 and gateway bodies', () => {
+void describe('parseErrorBody: the three formats of docs/airops-api.md#error-bodies and gateway bodies', () => {
   void test('AirOps', () => {
     assert.deepEqual(
       parseErrorBody(
@@ -184,7 +184,7 @@ void describe('parseRetryAfter', () => {
   }
 });
 
-void describe('errorFromResponse: status table of spec §4.2', () => {
+void describe('errorFromResponse: status table of docs/airops-api.md#status-codes', () => {
   const table: [number, string, boolean][] = [
     [400, 'ValidationError', false],
     [401, 'UnauthorizedError', false],

@@ -34,7 +34,7 @@ function webhook(event: string, s: string, a: string, e: string, overall?: strin
   };
 }
 
-void describe('deriveOverall (spec §1)', () => {
+void describe('deriveOverall (docs/airops-api.md#overall-status)', () => {
   const cases: [string, string, string, string][] = [
     ['pending', 'pending', 'pending', 'pending'],
     ['started', 'pending', 'pending', 'in_progress'],
@@ -56,7 +56,7 @@ void describe('deriveOverall (spec §1)', () => {
   }
 });
 
-void describe('canonical webhook sequence (spec §1 table)', () => {
+void describe('canonical webhook sequence (docs/airops-api.md#event-sequences)', () => {
   const rows: [string, string, string, string, string][] = [
     ['scraping_started', 'started', 'pending', 'pending', 'in_progress'],
     ['scraping_completed', 'completed', 'started', 'pending', 'in_progress'],

@@ -98,7 +98,7 @@ void describe('spec markdown examples', () => {
     assert.ok(snap.unknownValues.includes('scraping.state=(missing)'));
   });
 
-  void test('the §2.5 items bodies (finished and still running) parse', () => {
+  void test('the docs/airops-api.md#batch-items items bodies (finished and still running) parse', () => {
     const done = BatchItemsResponse.parse(completedItemsBody());
     assert.ok('counts' in done);
     const running = BatchItemsResponse.parse({
@@ -142,7 +142,7 @@ void describe('OpenAPI examples', () => {
         assert.equal(snap.overall, 'completed');
         assert.equal(snap.batchMode, true);
         assert.equal(snap.enriching.llmBatchId, 'batch_xyz789');
-        // analyzing.fields_to_enrich is absent from this example (spec §5.5).
+        // analyzing.fields_to_enrich is absent from this example (docs/airops-api.md#optional-fields).
         assert.equal(snap.analyzing.fieldsToEnrich, null);
         assert.deepEqual(snap.unknownValues, []);
       } else {
@@ -166,14 +166,14 @@ void describe('status-endpoint page (seed)', () => {
       assert.deepEqual(snap.unknownValues, []);
     });
   }
-  void test('fields_to_enrich is kept when present (and its counts are not cross-checked, spec §5.9)', () => {
+  void test('fields_to_enrich is kept when present (and its counts are not cross-checked, docs/airops-api.md#count-relations)', () => {
     const snap = snapshotFromStatusResponse(BatchStatusResponse.parse(examples[1]));
     assert.equal(snap.analyzing.fieldsToEnrich?.page_type, 98);
     assert.equal(snap.analyzing.itemsNeedingEnrichment, 45);
   });
 });
 
-void describe('tolerance (spec §5)', () => {
+void describe('tolerance (docs/airops-api.md#reading-responses)', () => {
   void test('unknown fields are kept at every level', () => {
     const body = BatchStatusResponse.parse(
       statusBody({
@@ -242,7 +242,7 @@ void describe('tolerance (spec §5)', () => {
     assert.deepEqual(snap.analyzing.fieldsToEnrich, { author: 3 });
   });
 
-  void test('items: `success` status (known, spec §5.7), methods map, null page_type, new page types and unknown item statuses', () => {
+  void test('items: `success` status (known, docs/airops-api.md#batch-items), methods map, null page_type, new page types and unknown item statuses', () => {
     const body = BatchItemsResponse.parse({
       batch_id: 'batch_1',
       status: 'completed',
@@ -485,7 +485,7 @@ void describe('counts are non-negative integers (responses and webhooks)', () =>
   });
 });
 
-void describe('error body formats (spec §4.1)', () => {
+void describe('error body formats (docs/airops-api.md#error-bodies)', () => {
   void test('AirOps body with details', () => {
     const b = AirOpsErrorBody.parse({
       error_code: 'validation_error',

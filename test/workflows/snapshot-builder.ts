@@ -1,5 +1,5 @@
 // Test-only builder of normalized BatchSnapshots (independent of olostep/normalize.ts on purpose), plus the
-// canonical webhook sequences of spec §1 and a fake reference lifecycle for the poll-schedule simulation.
+// canonical webhook sequences of docs/airops-api.md#event-sequences and a fake reference lifecycle for the poll-schedule simulation.
 import type {
   AnalyzingPhase,
   BatchSnapshot,
@@ -78,7 +78,7 @@ export const webhook = (event: string, sentAt: number | null): SnapshotSource =>
   sentAt,
 });
 
-// Phase bodies at each step of the happy path (spec §1 canonical table): 100 URLs, 98 scraped, 45 need the LLM.
+// Phase bodies at each step of the happy path (docs/airops-api.md#event-sequences): 100 URLs, 98 scraped, 45 need the LLM.
 const T = { sStart: CREATED, sDone: CREATED + 300_000, aDone: CREATED + 302_000, eDone: CREATED + 1_597_000 };
 const S_RUNNING: Partial<ScrapingPhase> = { state: 'started', startedAt: T.sStart };
 const S_DONE: Partial<ScrapingPhase> = {
@@ -120,7 +120,7 @@ const E_DONE: Partial<EnrichingPhase> = {
   },
 };
 
-/** Spec §1 steps 0..6 (create response, then the six webhooks), sentAt increasing. */
+/** docs/airops-api.md#event-sequences, steps 0..6 (create response, then the six webhooks), sentAt increasing. */
 export function happyPath(): BatchSnapshot[] {
   return [
     snapshot({ scraping: S_RUNNING, source: { kind: 'create' } }),

@@ -106,7 +106,7 @@ export function statusBody(overrides: Json = {}): Json {
   };
 }
 
-/** The finished items body of spec §2.5 (two completed items, one failed). */
+/** The finished items body of docs/airops-api.md#batch-items (two completed items, one failed). */
 export function completedItemsBody(batchId = 'batch_abc123xyz'): Json {
   return {
     batch_id: batchId,
