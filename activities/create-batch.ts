@@ -4,7 +4,7 @@ import type { OlostepClient } from '../olostep/client';
 import type { CreateBatchRequestInput } from '../olostep/schemas';
 import type { BatchSnapshot } from '../olostep/snapshot';
 import { runIdempotencyKey } from '../workflows/run-keys';
-import { toApplicationFailure } from './failures';
+import { activityFailure } from './failures';
 
 export interface CreateAirOpsBatchOptions {
   /**
@@ -70,7 +70,7 @@ export function createBatchActivity(olostep: Pick<OlostepClient, 'createBatch'>,
         snapshot: created.snapshot,
       };
     } catch (err) {
-      throw toApplicationFailure(clipDetails(err));
+      throw activityFailure(clipDetails(err));
     }
   };
 }

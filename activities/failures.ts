@@ -1,6 +1,7 @@
 // Maps the olostep/ error family to Temporal ApplicationFailures with stable `type` strings (never derived from
 // class names). Messages come from the olostep errors, which never carry the API key.
-import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { isOlostepError } from '../olostep/errors';
 import { FAILURE_TYPE_BY_ERROR, UNEXPECTED_FAILURE_TYPE } from '../workflows/failure-types';
 
@@ -34,4 +35,18 @@ export function toApplicationFailure(err: unknown): ApplicationFailure {
   }
   const message = err instanceof Error ? err.message : String(err);
   return ApplicationFailure.create({ message, type: UNEXPECTED_FAILURE_TYPE, nonRetryable: false });
+}
+
+/**
+ * What an activity throws for an error of its API call: when the activity itself was cancelled (the workflow
+ * cancelled it, its heartbeat timed out, the worker is shutting down), the cancellation, so that Temporal records a
+ * cancelled attempt (and retries one the worker dropped) instead of a failed one; otherwise toApplicationFailure(err).
+ */
+export function activityFailure(err: unknown): CancelledFailure | ApplicationFailure {
+  const signal = Context.current().cancellationSignal;
+  if (signal.aborted) {
+    const reason: unknown = signal.reason;
+    return reason instanceof CancelledFailure ? reason : new CancelledFailure('activity cancelled');
+  }
+  return toApplicationFailure(err);
 }

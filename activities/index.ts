@@ -16,7 +16,7 @@ import { OlostepClient, type OlostepClientOptions } from '../olostep/client';
 import type { BatchSnapshot } from '../olostep/snapshot';
 import { awaitTrackerActivity } from './await-tracker';
 import { createBatchActivity } from './create-batch';
-import { toApplicationFailure } from './failures';
+import { activityFailure } from './failures';
 import { itemsActivity } from './items';
 import { JsonlFileSink, type ResultsSink } from './results-sink';
 
@@ -68,7 +68,7 @@ export function createActivities(deps: ActivityDeps) {
         const { snapshot } = await olostep.getBatchStatus(batchId, { signal: ctx.cancellationSignal });
         return snapshot;
       } catch (err) {
-        throw toApplicationFailure(err);
+        throw activityFailure(err);
       } finally {
         clearInterval(beat);
       }

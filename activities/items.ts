@@ -4,7 +4,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { OlostepClient } from '../olostep/client';
 import { summarizeItems, type ItemsSummary, type ResultsRef } from '../workflows/run-summary';
-import { toApplicationFailure } from './failures';
+import { activityFailure } from './failures';
 import type { ResultsSink } from './results-sink';
 
 export interface FetchItemsOptions {
@@ -51,7 +51,7 @@ export function itemsActivity(olostep: Pick<OlostepClient, 'getBatchItems'>, sin
       try {
         got = await olostep.getBatchItems(batchId, { signal: ctx.cancellationSignal });
       } catch (err) {
-        throw toApplicationFailure(err);
+        throw activityFailure(err);
       }
       const notReady = !got.complete && got.items.length === 0 && got.counts === null;
       if (notReady) {

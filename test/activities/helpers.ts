@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import type { Info } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
@@ -59,6 +59,18 @@ export async function failureOf(promise: Promise<unknown>): Promise<ApplicationF
   }
   assert.ok(caught !== undefined, 'expected the activity to fail');
   assert.ok(caught instanceof ApplicationFailure, `expected an ApplicationFailure, got ${inspect(caught)}`);
+  return caught;
+}
+
+/** The cancellation an activity rejected with when it was cancelled (Temporal records a cancelled attempt). */
+export async function cancellationOf(promise: Promise<unknown>): Promise<CancelledFailure> {
+  let caught: unknown;
+  try {
+    await promise;
+  } catch (err) {
+    caught = err;
+  }
+  assert.ok(caught instanceof CancelledFailure, `expected a CancelledFailure, got ${inspect(caught)}`);
   return caught;
 }
 
