@@ -4,7 +4,7 @@ import { validateBatchId } from '../olostep/batch-id';
 import {
   DEFAULT_TASK_QUEUE,
   TRACK_WORKFLOW_TYPE,
-  searchAttributes,
+  trackerStartOptions,
   trackerWorkflowId,
   type TrackOptions,
 } from '../workflows/contract';
@@ -36,13 +36,10 @@ export async function startAirOpsBatchTracker(
   const { taskQueue = DEFAULT_TASK_QUEUE, ...trackOptions } = options;
   await assertSearchAttributes(client);
   return client.workflow.start<typeof trackWorkflow>(TRACK_WORKFLOW_TYPE, {
+    ...trackerStartOptions(id),
     taskQueue,
-    workflowId: trackerWorkflowId(id),
     args: [id, trackOptions],
     workflowIdConflictPolicy: 'USE_EXISTING',
-    typedSearchAttributes: [{ key: searchAttributes.batchId, value: id }],
-    staticSummary: `AirOps batch ${id}`,
-    staticDetails: `Tracks Olostep AirOps batch \`${id}\` (scraping → analyzing → enriching) until it completes or fails.`,
   });
 }
 

@@ -8,8 +8,7 @@ import {
   DEFAULT_TASK_QUEUE,
   TRACK_WORKFLOW_TYPE,
   airopsEvent,
-  searchAttributes,
-  trackerWorkflowId,
+  trackerStartOptions,
   type AirOpsEvent,
   type TrackOptions,
 } from '../workflows/contract';
@@ -68,16 +67,13 @@ export class TrackerSignaler {
     try {
       await this.withinDeadline(this.opts.signalTimeoutMs, () =>
         this.client.workflow.signalWithStart<typeof trackWorkflow, [AirOpsEvent]>(TRACK_WORKFLOW_TYPE, {
-          workflowId: trackerWorkflowId(id),
+          ...trackerStartOptions(id, 'a webhook event'),
           taskQueue: this.taskQueue,
           args: [id, this.trackOptions],
           signal: airopsEvent,
           signalArgs: [event],
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-          typedSearchAttributes: [{ key: searchAttributes.batchId, value: id }],
-          staticSummary: `AirOps batch ${id}`,
-          staticDetails: `Tracks Olostep AirOps batch \`${id}\` (scraping → analyzing → enriching) until it completes or fails. Started by a webhook event.`,
         }),
       );
       this.counters.signaled++;

@@ -1,7 +1,7 @@
 // The tracker's public contract: everything a client, the worker, the webhook receiver or another language's SDK
 // needs to talk to trackAirOpsBatch. Clients import these very objects (house style), so names live in one place.
 // No implementation here: importing this module pulls in no workflow code, zod or axios.
-import { defineSearchAttributeKey } from '@temporalio/common';
+import { defineSearchAttributeKey, type SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BatchSnapshot } from '../olostep/snapshot';
 import type { WebhookPayload } from '../olostep/schemas';
@@ -36,6 +36,31 @@ export const searchAttributes = {
 } as const;
 
 export const ALL_SEARCH_ATTRIBUTES = Object.values(searchAttributes);
+
+/** What every start of a tracker sets, whoever starts it (client library, webhook receiver, runAirOpsBatch). */
+export interface TrackerStartOptions {
+  /** `trackerWorkflowId(batchId)`: one tracker per batch. */
+  workflowId: string;
+  /** `AirOpsBatchId`, set from the start so the tracker can be found before its first upsert. */
+  typedSearchAttributes: SearchAttributePair[];
+  staticSummary: string;
+  staticDetails: string;
+}
+
+/**
+ * The start options of the tracker of `batchId`, for `client.workflow.start`, `signalWithStart` or `startChild`:
+ * its workflow id, its `AirOpsBatchId` and what the Temporal UI shows. `startedBy` says who started it, e.g.
+ * `a webhook event` (none: the client library).
+ */
+export function trackerStartOptions(batchId: string, startedBy?: string): TrackerStartOptions {
+  const by = startedBy === undefined ? '' : ` Started by ${startedBy}.`;
+  return {
+    workflowId: trackerWorkflowId(batchId),
+    typedSearchAttributes: [{ key: searchAttributes.batchId, value: batchId }],
+    staticSummary: `AirOps batch ${batchId}`,
+    staticDetails: `Tracks Olostep AirOps batch \`${batchId}\` (scraping → analyzing → enriching) until it completes or fails.${by}`,
+  };
+}
 
 /** How tracking ended: the batch reached a terminal status, or someone cancelled the tracker. */
 export type TrackEndReason = 'terminal' | 'cancelled';

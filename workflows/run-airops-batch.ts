@@ -28,6 +28,7 @@ import {
   TRACK_WORKFLOW_TYPE,
   getRunStatus,
   searchAttributes,
+  trackerStartOptions,
   trackerWorkflowId,
   type ItemsSummary,
   type ResultsRef,
@@ -216,15 +217,12 @@ export async function runAirOpsBatch(request: RunRequest, options?: RunOptions):
     moveTo('tracking');
     try {
       const handle = await startChild<typeof trackAirOpsBatch>(TRACK_WORKFLOW_TYPE, {
-        workflowId: status.trackerWorkflowId,
+        ...trackerStartOptions(made.batchId, `run \`${info.workflowId}\`, which created the batch`),
         args: [made.batchId, options?.track ?? {}],
         // The batch runs on upstream whatever happens to this run (the API has no cancel endpoint), and others
         // (webhook receiver, dashboards) reach it by batch id: closing the run must not blind them.
         parentClosePolicy: ParentClosePolicy.ABANDON,
         cancellationType: ChildWorkflowCancellationType.ABANDON,
-        typedSearchAttributes: [{ key: searchAttributes.batchId, value: made.batchId }],
-        staticSummary: `AirOps batch ${made.batchId}`,
-        staticDetails: `Tracks Olostep AirOps batch \`${made.batchId}\`, created by run \`${info.workflowId}\`.`,
       });
       return { created: made, child: handle };
     } catch (err) {
