@@ -2,8 +2,8 @@
 // (documented, a future AirOps event, or not an AirOps event at all), and the payload normalized into the
 // BatchSnapshot the tracker merges, with the same normalizer the workflow uses (olostep/normalize.ts).
 // The event names are olostep/'s list (docs/airops-api.md#webhook-events); this file keeps no copy of it.
-import { WEBHOOK_EVENT_TYPES, isKnownValue } from '../olostep/enums';
-import { snapshotFromWebhook } from '../olostep/normalize';
+import { WEBHOOK_EVENT_TYPES } from '../olostep/enums';
+import { isKnownWebhookEvent, snapshotFromWebhook } from '../olostep/normalize';
 import { WebhookPayload, explainIssues } from '../olostep/schemas';
 import type { BatchSnapshot } from '../olostep/snapshot';
 import { ReceiverError } from './errors';
@@ -32,7 +32,7 @@ const FUTURE_EVENT_NAME = /^[a-z][a-z0-9_]{0,63}$/;
  * See docs/webhooks.md#unknown-event-types.
  */
 export function classifyEvent(object: string): 'known' | 'future' | 'unsupported' {
-  if (isKnownValue(WEBHOOK_EVENT_TYPES, object)) return 'known';
+  if (isKnownWebhookEvent(object)) return 'known';
   return object.startsWith(EVENT_NAMESPACE) && FUTURE_EVENT_NAME.test(object.slice(EVENT_NAMESPACE.length))
     ? 'future'
     : 'unsupported';
