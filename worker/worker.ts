@@ -18,9 +18,8 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
 /**
  * Pure modules of the workflow code (constants, definitions and reducers, no module-level state) that the worker
  * loads once into its reusable V8 context and shares, deep-frozen, between all cached workflows (the SDK's
- * `preloadModules`). Otherwise every cached workflow evaluates its own copy of each: ~46 KiB of heap per cached
- * tracker (measured: 134 → 88 KiB over 300 idle trackers; the SDK's floor for a one-line workflow is ~65 KiB), and
- * the CPU of evaluating them whenever a workflow enters the cache. A module added here must not keep state at
+ * `preloadModules`). Otherwise every cached workflow evaluates its own copy of each: heap per cached tracker
+ * (bench/results/REPORT.md has the figures), and the CPU of evaluating them whenever a workflow enters the cache. A module added here must not keep state at
  * module level; the workflow modules themselves stay per-workflow.
  */
 export const SHARED_WORKFLOW_MODULES: readonly string[] = [

@@ -11,7 +11,13 @@ import { startSimulator, type BatchScript, type SimulatorHandle } from '../../si
 import { startAirOpsBatchTracker, type StartedTrackerHandle } from '../../client/track';
 import { getProgress, type TrackResult } from '../../workflows/contract';
 import { createDevServerEnv, uniqueTaskQueue } from '../../kit/helpers/temporal';
-import { TEST_API_KEY, assertOutcomeMatchesTruth, historiesOfChain, urls, type HistoryEvent } from '../../kit/helpers/tracker';
+import {
+  TEST_API_KEY,
+  assertOutcomeMatchesTruth,
+  historiesOfChain,
+  urls,
+  type HistoryEvent,
+} from '../../kit/helpers/tracker';
 import { ROOT, startProcess, stopProcess, type Child } from './helpers';
 import { replayNet } from '../../kit/helpers/replay-net';
 

@@ -16,7 +16,15 @@ import { WebhookJournal } from '../../webhooks/journal';
 import { createWebhookReceiver, webhookUrlFor, type SignaledEvent, type WebhookReceiver } from '../../webhooks/server';
 import { trackerWorkflowId } from '../../workflows/contract';
 import { createDevServerEnv, uniqueTaskQueue } from '../../kit/helpers/temporal';
-import { SECRET, captureLog, closedPort, freshBatchId, payloadFor, post, trackerExists } from '../../kit/webhooks/helpers';
+import {
+  SECRET,
+  captureLog,
+  closedPort,
+  freshBatchId,
+  payloadFor,
+  post,
+  trackerExists,
+} from '../../kit/webhooks/helpers';
 import { replayNet } from '../../kit/helpers/replay-net';
 
 replayNet(__filename);

@@ -26,7 +26,15 @@ import {
 import type { runAirOpsBatch } from '../../workflows/run-airops-batch';
 import type { trackAirOpsBatch } from '../../workflows/track-airops-batch';
 import { createDevServerEnv, uniqueTaskQueue, workflowBundle } from '../../kit/helpers/temporal';
-import { TEST_API_KEY, chainStats, historyStats, mixedUrls, readJsonl, runActivities, tempResultsDir } from '../../kit/run/helpers';
+import {
+  TEST_API_KEY,
+  chainStats,
+  historyStats,
+  mixedUrls,
+  readJsonl,
+  runActivities,
+  tempResultsDir,
+} from '../../kit/run/helpers';
 import { replayNet } from '../../kit/helpers/replay-net';
 
 replayNet(__filename);
