@@ -39,6 +39,7 @@ import { WebhookJournal } from '../webhooks/journal';
 import { runPacedLoad } from './lib/paced-load';
 import { createWebhookReceiver, webhookUrlFor, type SignaledEvent } from '../webhooks/server';
 import { TrackerSignaler } from '../webhooks/tracker-signal';
+import { payloadFor } from '../kit/webhooks/helpers';
 import type { WebhookPayload } from '../olostep/schemas';
 import { createDevServerEnv, createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../kit/helpers/temporal';
 import { TEST_API_KEY, clockSyncedActivities, syncSimClock, urls } from '../kit/helpers/tracker';
@@ -136,44 +137,11 @@ function webhookBodies(batches: { id: string; created: number }[]): string[] {
   const bodies: string[] = [];
   for (let level = 0; level < 10; level++) {
     for (const { id, created } of batches) {
-      const body = {
-        object: 'event.batch.airops.scraping_started',
-        id,
-        created,
+      const body = payloadFor(id, 'scraping_started', created, {
+        submitted: 100,
+        succeeded: level * 10,
         timestamp: created + level * 1_000,
-        status: {
-          overall: 'in_progress',
-          scraping: {
-            state: 'started',
-            submitted: 100,
-            valid: 100,
-            succeeded: level * 10,
-            failed: 0,
-            started_at: created,
-            completed_at: null,
-            error: null,
-          },
-          analyzing: {
-            state: 'pending',
-            items_analyzed: 0,
-            items_needing_enrichment: 0,
-            items_complete: 0,
-            fields_to_enrich: null,
-            started_at: null,
-            completed_at: null,
-          },
-          enriching: {
-            state: 'pending',
-            items_to_enrich: 0,
-            items_enriched: 0,
-            items_failed: 0,
-            llm_batch_id: null,
-            started_at: null,
-            completed_at: null,
-            error: null,
-          },
-        },
-      };
+      });
       bodies.push(JSON.stringify(body));
     }
   }

@@ -17,26 +17,28 @@ export function freshBatchId(prefix = 'batch_wh'): string {
 
 /**
  * A webhook payload (docs/airops-api.md#webhook-payload) for `event` (short name or full `object`), with a plausible
- * status.
+ * status: scraping started with `scraping.submitted` URLs (default 10), `scraping.succeeded` of them done (default 0).
  */
 export function payloadFor(
   batchId: string,
   event = 'scraping_started',
   at = 1_760_000_000_000,
+  scraping: { submitted?: number; succeeded?: number; timestamp?: number } = {},
 ): Record<string, unknown> {
   const object = event.startsWith('event.') ? event : `event.batch.airops.${event}`;
+  const submitted = scraping.submitted ?? 10;
   return {
     object,
     id: batchId,
     created: at,
-    timestamp: at + 1_000,
+    timestamp: scraping.timestamp ?? at + 1_000,
     status: {
       overall: 'in_progress',
       scraping: {
         state: 'started',
-        submitted: 10,
-        valid: 10,
-        succeeded: 0,
+        submitted,
+        valid: submitted,
+        succeeded: scraping.succeeded ?? 0,
         failed: 0,
         started_at: at,
         completed_at: null,
