@@ -1,6 +1,5 @@
 // Shared plumbing for the webhook receiver tests: payloads, a fetch wrapper, log capture, a closed port.
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { trackerWorkflowId } from '../../workflows/contract';
 import type { LogStream } from '../../webhooks/server';
@@ -114,15 +113,8 @@ export function captureLog(): LogStream & { lines: string[] } {
   };
 }
 
-/** A loopback port nothing listens on (bound, then released). */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+/** A loopback port nothing listens on: a port that was free a moment ago. */
+export { freePort as closedPort } from '../reliability/processes';
 
 /** POSTs `chunks` with chunked transfer encoding (no Content-Length); resolves to the status, or null on a reset. */
 export function postChunked(url: string, chunks: string[]): Promise<{ status: number | null }> {

@@ -77,11 +77,5 @@ export async function startServer(initial: Handler = (_req, res) => sendJson(res
   };
 }
 
-/** A port on which nothing listens: bound once, then released. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+/** A port on which nothing listens: a port that was free a moment ago. */
+export { freePort as closedPort } from '../../../kit/reliability/processes';
