@@ -22,6 +22,15 @@ export const BENCHMARKS: Record<string, string[]> = {
     'bench/scale.ts',
     ...['--trackers', '10000', '--settle', '60', '--window', '60', '--drain-max', '240'],
   ],
+  'overhead-1000': [
+    'bench/scale.ts',
+    ...['--compare', 'bare', '--trackers', '1000', '--created-ago-min', '2', '--settle', '30', '--window', '60'],
+  ],
+  'overhead-5000': [
+    'bench/scale.ts',
+    ...['--compare', 'bare', '--trackers', '5000', '--created-ago-min', '2'],
+    ...['--drain-max', '300', '--settle', '20', '--window', '60'],
+  ],
   query: ['bench/query.ts'],
   'query-slow-api': ['bench/query-slow-api.ts'],
   webhooks: ['bench/webhooks.ts'],

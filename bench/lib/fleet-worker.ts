@@ -1,8 +1,10 @@
 // The tracker worker as its own process for the scale and query benchmarks, so its CPU and RSS are its own: the
 // production createTrackerWorker with the cached workflow bundle, settings from FLEET_WORKER_CONFIG (JSON).
 // Talks to its parent over IPC: 'ready' once polling; on 'stats' it answers with its event-loop delay and memory;
+// on 'memory' with its memory after a full GC of its main thread (RSS, main-thread heap, the workflow threads' heap);
 // on 'stop' it shuts down and exits 0 (so `node --cpu-prof` can write its profile).
 //   node --import tsx bench/lib/fleet-worker.ts   (spawned by bench/lib/fleet.ts)
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -22,6 +24,8 @@ export interface FleetWorkerConfig {
   workflowTaskPollers?: number | 'auto';
   activityTaskPollers?: number | 'auto';
   nonStickyToStickyPollRatio?: number;
+  /** A workflow bundle's file (bench/scale.ts --compare bundles the bench entry); default: the cached tracker bundle. */
+  bundlePath?: string;
 }
 
 function pollerBehavior(p: number | 'auto') {
@@ -37,7 +41,35 @@ export type FleetWorkerMessage =
       rssMiB: number;
       heapUsedMiB: number;
       eventLoopDelayMs: { p50: number; p99: number; max: number };
-    };
+    }
+  | { type: 'memory'; memory: WorkerMemory };
+
+/** The worker's memory: RSS, and heap in use of the main thread (after a full GC) and of the workflow threads. */
+export interface WorkerMemory {
+  rssMiB: number;
+  mainHeapUsedMiB: number;
+  /** The SDK's workflow threads (their heap in use as their last GC left it: they cannot be made to collect). */
+  workflowThreadsHeapUsedMiB: number;
+  threads: number;
+}
+
+const MiB = 2 ** 20;
+
+function workerMemory(): WorkerMemory {
+  (globalThis as { gc?: () => void }).gc?.();
+  const report = process.report.getReport() as unknown as {
+    workers?: { javascriptHeap?: { usedMemory?: number } }[];
+  };
+  const threads = report.workers ?? [];
+  const mem = process.memoryUsage();
+  const round = (b: number) => Math.round((b / MiB) * 10) / 10;
+  return {
+    rssMiB: round(mem.rss),
+    mainHeapUsedMiB: round(mem.heapUsed),
+    workflowThreadsHeapUsedMiB: round(threads.reduce((a, t) => a + (t.javascriptHeap?.usedMemory ?? 0), 0)),
+    threads: threads.length,
+  };
+}
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.env.FLEET_WORKER_CONFIG ?? '{}') as FleetWorkerConfig;
@@ -47,7 +79,10 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
-  const bundle = await cachedWorkflowBundle(join(cacheDir(), 'workflow-bundles'));
+  const bundle =
+    config.bundlePath !== undefined
+      ? { code: readFileSync(config.bundlePath, 'utf8'), cached: true }
+      : await cachedWorkflowBundle(join(cacheDir(), 'workflow-bundles'));
   const connection = await NativeConnection.connect({ address: config.address });
   const worker = await createTrackerWorker({
     connection,
@@ -75,6 +110,7 @@ async function main(): Promise<void> {
   });
   process.on('message', (m: { type: string }) => {
     if (m.type === 'stop') worker.shutdown();
+    if (m.type === 'memory') process.send?.({ type: 'memory', memory: workerMemory() } satisfies FleetWorkerMessage);
     if (m.type === 'stats') {
       const mem = process.memoryUsage();
       const msg: FleetWorkerMessage = {

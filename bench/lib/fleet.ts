@@ -12,7 +12,7 @@ import { trackerWorkflowId } from '../../workflows/contract';
 import { urls } from '../../kit/helpers/tracker';
 import { mapLimit, processMonitor, round, sleep } from './common';
 import { startDevServer, type DevServer } from './dev-server';
-import type { FleetWorkerConfig, FleetWorkerMessage } from './fleet-worker';
+import type { FleetWorkerConfig, FleetWorkerMessage, WorkerMemory } from './fleet-worker';
 
 const API_KEY = 'sim_bench_fleet_key';
 const EventType = temporal.api.enums.v1.EventType;
@@ -39,6 +39,11 @@ export interface FleetOptions {
   createdAgoMs?: number;
   dynamicConfig?: Record<string, unknown>;
   log?: (line: string) => void;
+  /**
+   * Starts the workflow that follows one batch, with the workflow id `trackerWorkflowId(batchId)` on `taskQueue`
+   * (default: a tracker, through the client library). The overhead comparison starts its bare loop here.
+   */
+  start?: (client: Client, batchId: string, taskQueue: string) => Promise<unknown>;
 }
 
 /**
@@ -64,6 +69,10 @@ export interface Fleet {
   workerStats: FleetWorkerMessage[];
   /** Wall ms of every status call the simulator answered. */
   statusCallTimes: number[];
+  /** The worker's memory once it was polling, before the first start. */
+  memoryBeforeStarts: WorkerMemory;
+  /** The worker's memory now (after a full GC of its main thread). */
+  workerMemory(): Promise<WorkerMemory>;
   /** How many trackers have made their first status call, and when the last of them did (null: not yet). */
   polledOnce(): { count: number; allAt: number | null };
   stop(): Promise<void>;
@@ -102,6 +111,8 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       ...(opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : []),
       // The cache holds up to 10,000 workflows: room for the heap.
       '--max-old-space-size=4096',
+      // For workerMemory(): heap in use after a full GC.
+      '--expose-gc',
     ],
     env: {
       ...process.env,
@@ -111,10 +122,12 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const workerStats: FleetWorkerMessage[] = [];
+  const memoryWaiters: ((m: WorkerMemory) => void)[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
     child.on('message', (m: FleetWorkerMessage) => {
       if (m.type === 'ready') resolve();
+      else if (m.type === 'memory') memoryWaiters.shift()?.(m.memory);
       else workerStats.push(m);
     });
     void exited.then((code) => reject(new Error(`fleet worker exited (${code}) before it was ready`)));
@@ -123,6 +136,14 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   statsTimer.unref();
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
+  const workerMemory = () =>
+    new Promise<WorkerMemory>((resolve) => {
+      memoryWaiters.push(resolve);
+      child.send({ type: 'memory' });
+    });
+  // Let the worker's start-up settle (its workflow threads load the bundle) before the baseline.
+  await sleep(2_000);
+  const memoryBeforeStarts = await workerMemory();
   const monitor = processMonitor({ worker: child.pid as number, devServer: server.pid, bench: process.pid });
 
   const script = { scenario: 'happy' as const, durations: { scrapingMs: opts.scrapingMs ?? FLEET_BATCH.scrapingMs } };
@@ -140,7 +161,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   let done = 0;
   const t0 = performance.now();
   await mapLimit(batchIds, opts.startConcurrency, async (id) => {
-    await startAirOpsBatchTracker(client, id, { taskQueue });
+    await (opts.start ? opts.start(client, id, taskQueue) : startAirOpsBatchTracker(client, id, { taskQueue }));
     if (++done % 1_000 === 0) log(`  ${done} started (${round(done / ((performance.now() - t0) / 1000))}/s)`);
   });
   const startedUntil = Date.now();
@@ -160,6 +181,8 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     monitor,
     workerStats,
     statusCallTimes,
+    memoryBeforeStarts,
+    workerMemory,
     polledOnce: () => ({ count: polled.size, allAt: allPolledAt }),
     async stop() {
       clearInterval(statsTimer);
@@ -287,8 +310,11 @@ export function pollTimings(workflowId: string, events: temporal.api.history.v1.
   return out;
 }
 
-/** Poll timings of a random sample of the fleet's trackers (seeded shuffle, so reruns sample alike). */
-export async function samplePollTimings(fleet: Fleet, sample: number): Promise<PollTiming[]> {
+/** The histories of a random sample of the fleet's workflows (seeded shuffle, so reruns sample alike). */
+export async function sampleHistories(
+  fleet: Fleet,
+  sample: number,
+): Promise<{ workflowId: string; events: temporal.api.history.v1.IHistoryEvent[] }[]> {
   const ids = [...fleet.workflowIds];
   let seed = 42;
   for (let i = ids.length - 1; i > 0; i--) {
@@ -297,11 +323,16 @@ export async function samplePollTimings(fleet: Fleet, sample: number): Promise<P
     [ids[i], ids[j]] = [ids[j] as string, ids[i] as string];
   }
   const chosen = ids.slice(0, Math.min(sample, ids.length));
-  const lists = await mapLimit(chosen, 8, async (id) => {
+  return mapLimit(chosen, 8, async (id) => {
     const history: temporal.api.history.v1.IHistory = await fleet.client.workflow.getHandle(id).fetchHistory();
-    return pollTimings(id, history.events ?? []);
+    return { workflowId: id, events: history.events ?? [] };
   });
-  return lists.flat();
+}
+
+/** Poll timings of a random sample of the fleet's trackers (sampleHistories). */
+export async function samplePollTimings(fleet: Fleet, sample: number): Promise<PollTiming[]> {
+  const histories = await sampleHistories(fleet, sample);
+  return histories.flatMap((h) => pollTimings(h.workflowId, h.events));
 }
 
 export { sleep };
