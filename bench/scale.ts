@@ -103,6 +103,11 @@ function memoryPerWorkflow(before: WorkerMemory, after: WorkerMemory, n: number)
       after.mainHeapUsedMiB + after.workflowThreadsHeapUsedMiB,
       before.mainHeapUsedMiB + before.workflowThreadsHeapUsedMiB,
     ),
+    /** Heap committed (main thread and workflow threads), used or not: the heap's share of the RSS. */
+    heapCommittedKiB: per(
+      after.mainHeapTotalMiB + after.workflowThreadsHeapTotalMiB,
+      before.mainHeapTotalMiB + before.workflowThreadsHeapTotalMiB,
+    ),
   };
 }
 
@@ -484,6 +489,7 @@ async function main(): Promise<void> {
           ],
           ['  main thread', m(ours).mainHeapKiB, m(theirs).mainHeapKiB, ''],
           ['  workflow threads', m(ours).workflowThreadsHeapKiB, m(theirs).workflowThreadsHeapKiB, ''],
+          ['worker heap committed KiB / workflow', m(ours).heapCommittedKiB, m(theirs).heapCommittedKiB, ''],
           ['worker RSS peak MiB', ours.rssPeak, theirs.rssPeak, ''],
           ['slip p99 (window)', ms(ours.slip.p99), ms(theirs.slip.p99), ''],
         ],

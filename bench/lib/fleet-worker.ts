@@ -48,8 +48,11 @@ export type FleetWorkerMessage =
 export interface WorkerMemory {
   rssMiB: number;
   mainHeapUsedMiB: number;
+  /** Heap the main thread has committed (in the RSS), used or not. */
+  mainHeapTotalMiB: number;
   /** The SDK's workflow threads (their heap in use as their last GC left it: they cannot be made to collect). */
   workflowThreadsHeapUsedMiB: number;
+  workflowThreadsHeapTotalMiB: number;
   threads: number;
 }
 
@@ -58,7 +61,7 @@ const MiB = 2 ** 20;
 function workerMemory(): WorkerMemory {
   (globalThis as { gc?: () => void }).gc?.();
   const report = process.report.getReport() as unknown as {
-    workers?: { javascriptHeap?: { usedMemory?: number } }[];
+    workers?: { javascriptHeap?: { usedMemory?: number; totalMemory?: number } }[];
   };
   const threads = report.workers ?? [];
   const mem = process.memoryUsage();
@@ -66,7 +69,9 @@ function workerMemory(): WorkerMemory {
   return {
     rssMiB: round(mem.rss),
     mainHeapUsedMiB: round(mem.heapUsed),
+    mainHeapTotalMiB: round(mem.heapTotal),
     workflowThreadsHeapUsedMiB: round(threads.reduce((a, t) => a + (t.javascriptHeap?.usedMemory ?? 0), 0)),
+    workflowThreadsHeapTotalMiB: round(threads.reduce((a, t) => a + (t.javascriptHeap?.totalMemory ?? 0), 0)),
     threads: threads.length,
   };
 }
