@@ -3,13 +3,21 @@
 //   Dev server:   go install github.com/temporalio/cli/cmd/temporal@v1.5.1   -> <cache>/temporal-cli-v1.5.1/temporal
 //   Test server:  mvn dependency:build-classpath io.temporal:temporal-test-server:1.38.0
 //                 -> <cache>/temporal-test-server-1.38.0/temporal-test-server (wrapper) + classpath + CDS archive
-// Overrides: TEMPORAL_CLI_PATH, TEMPORAL_TEST_SERVER_PATH. Cache: AIROPS_CACHE_DIR (default ~/.cache/airops-temporal).
+//   Production:   go install go.temporal.io/server/cmd/server@v1.29.1 .../cmd/tools/sql@v1.29.1
+//                 -> <cache>/temporal-server-v1.29.1/{temporal-server,temporal-sql-tool,config/docker.yaml,schema/}
+//                 (the native compose stack, kit/stack; PostgreSQL itself is a system package: install-system-deps.sh)
+// Overrides: TEMPORAL_CLI_PATH, TEMPORAL_TEST_SERVER_PATH, TEMPORAL_SERVER_DIR. Cache: AIROPS_CACHE_DIR (default ~/.cache/airops-temporal).
 // Where Go or Maven is missing, it records that the SDK's own download is the fallback and says so.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import {
+  PRODUCTION_SERVER_FILES,
+  TEMPORAL_SERVER_COMMANDS,
+  TEMPORAL_SERVER_MODULE,
+  TEMPORAL_SERVER_VERSION,
+  productionServerDir,
   TEMPORAL_CLI_MODULE,
   TEMPORAL_CLI_VERSION,
   TEST_SERVER_ARTIFACT,
@@ -71,6 +79,47 @@ function provisionDevServer(): void {
   renameSync(staging, dirname(target)); // atomic: a killed install never leaves a half-built binary in place
   clearFallback('dev-server');
   say(`dev server: built in ${elapsed(start)} -> ${target}`);
+}
+
+function provisionProductionServer(): void {
+  const dir = productionServerDir(env);
+  if (env.TEMPORAL_SERVER_DIR) {
+    say(`production server: using TEMPORAL_SERVER_DIR=${dir}`);
+    return;
+  }
+  if (PRODUCTION_SERVER_FILES.every((f) => existsSync(join(dir, f)))) {
+    say(`production server: up to date (${dir})`);
+    return;
+  }
+  const go = which('go');
+  // No SDK download exists for it: only the native stack's tests and `npm run stack:native` need it, and they say so.
+  if (!go) throw new Error(`Go is needed to build ${TEMPORAL_SERVER_MODULE}@${TEMPORAL_SERVER_VERSION}; install Go`);
+  const start = Date.now();
+  const staging = `${dir}.partial`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  const pkgs = Object.values(TEMPORAL_SERVER_COMMANDS).map(
+    (p) => `${TEMPORAL_SERVER_MODULE}/${p}@${TEMPORAL_SERVER_VERSION}`,
+  );
+  say(`production server: go install ${pkgs.join(' ')} (first run takes minutes)`);
+  const goEnv = { ...env, GOBIN: staging, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' };
+  const r = spawnSync(go, ['install', ...pkgs], { stdio: 'inherit', env: goEnv });
+  if (r.status !== 0) throw new Error(`go install ${pkgs.join(' ')} failed (exit ${r.status})`);
+  // `go install` names each binary after its package folder (server, sql); the images call them these names.
+  for (const [name, pkg] of Object.entries(TEMPORAL_SERVER_COMMANDS)) {
+    renameSync(join(staging, pkg.split('/').pop()!), join(staging, name));
+  }
+  // The config template and the schema come from the module just built, so they match the binaries exactly.
+  const modCache = spawnSync(go, ['env', 'GOMODCACHE'], { encoding: 'utf8', env: goEnv }).stdout.trim();
+  const moduleDir = join(modCache, `${TEMPORAL_SERVER_MODULE}@${TEMPORAL_SERVER_VERSION}`);
+  for (const part of ['config/docker.yaml', 'schema/postgresql/v12']) {
+    cpSync(join(moduleDir, part), join(staging, part), { recursive: true });
+  }
+  // The module cache is read-only; the copy must stay removable by the next provisioning.
+  spawnSync('chmod', ['-R', 'u+w', staging]);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(staging, dir);
+  say(`production server: built in ${elapsed(start)} -> ${dir}`);
 }
 
 const POM = `<project xmlns="http://maven.apache.org/POM/4.0.0">
@@ -229,6 +278,7 @@ async function main(): Promise<void> {
   const start = Date.now();
   provisionDevServer();
   await provisionTestServer();
+  provisionProductionServer();
   say(`done in ${elapsed(start)} (cache: ${cacheDir(env)})`);
 }
 

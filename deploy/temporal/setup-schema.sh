@@ -19,9 +19,14 @@ set -eu
 : "${SETUP_WAIT_SECONDS:=120}"
 export SQL_PLUGIN SQL_HOST SQL_PORT SQL_USER SQL_PASSWORD
 
+# nc in the admin-tools image; pg_isready where PostgreSQL's client is installed instead (the native stack).
+reachable() {
+  if command -v nc >/dev/null 2>&1; then nc -z "$SQL_HOST" "$SQL_PORT"; else pg_isready -q -h "$SQL_HOST" -p "$SQL_PORT"; fi
+}
+
 echo "temporal-schema: waiting for PostgreSQL at ${SQL_HOST}:${SQL_PORT}"
 started=$(date +%s)
-until nc -z "$SQL_HOST" "$SQL_PORT" >/dev/null 2>&1; do
+until reachable >/dev/null 2>&1; do
   if [ $(($(date +%s) - started)) -ge "$SETUP_WAIT_SECONDS" ]; then
     echo "temporal-schema: PostgreSQL at ${SQL_HOST}:${SQL_PORT} not reachable after ${SETUP_WAIT_SECONDS} s" >&2
     exit 1
