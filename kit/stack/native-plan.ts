@@ -276,7 +276,7 @@ export function nativePlan(compose: ComposeFile, ctx: PlanContext): NativePlan {
  */
 function baseProcessEnv(): Record<string, string> {
   const keep = ['PATH', 'HOME', 'LANG', 'TMPDIR', 'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE'];
-  return Object.fromEntries(keep.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]!]])));
+  return Object.fromEntries(keep.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]]])));
 }
 
 /** `dist/worker/main.js` → `worker/main.ts`: the image runs the compiled sources, the native stack these sources. */

@@ -242,7 +242,7 @@ export async function startNativeStack(opts: NativeStackOptions = {}): Promise<N
   const order = startOrder(plan.processes);
   const stop = async () => {
     for (const p of [...order].reverse()) if (p.kind !== 'postgres') await stopOne(p.name);
-    await (postgres as Postgres | null)?.stop();
+    await (postgres)?.stop();
     rmSync(runDir, { recursive: true, force: true });
   };
   try {
@@ -277,7 +277,7 @@ export async function startNativeStack(opts: NativeStackOptions = {}): Promise<N
     pids: (name) => {
       if (name === 'server') {
         const server = running.get('temporal')?.proc.pid;
-        return [...(server === undefined ? [] : [server]), ...((postgres as Postgres | null)?.pids() ?? [])];
+        return [...(server === undefined ? [] : [server]), ...((postgres)?.pids() ?? [])];
       }
       const pid = running.get(name)?.proc.pid;
       return pid === undefined ? [] : [pid];
