@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -148,7 +148,7 @@ describe('register-search-attributes.sh against the dev server', () => {
   });
 });
 
-describe('setup-schema.sh (control flow, with recording stand-ins for nc and temporal-sql-tool)', () => {
+describe('setup-schema.sh (control flow, with recording stand-ins for nc, pg_isready and temporal-sql-tool)', () => {
   let dir: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'airops-schema-'));
@@ -205,6 +205,42 @@ describe('setup-schema.sh (control flow, with recording stand-ins for nc and tem
     const r = run({ FAIL_STEP: 'temporal_visibility update-schema' });
     assert.notEqual(r.code, 0, r.out);
     assert.doesNotMatch(r.out, /temporal-schema: done/);
+  });
+
+  it('without nc (the native stack: PostgreSQL client tools instead) it waits with pg_isready on the same address', () => {
+    // A PATH with the script's tools but no nc: sh, date, sleep, the recording temporal-sql-tool, a pg_isready
+    // stand-in that records its arguments and answers "not ready" once.
+    const bin = mkdtempSync(join(tmpdir(), 'airops-schema-nonc-'));
+    try {
+      for (const tool of ['sh', 'date', 'sleep']) {
+        const found = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+        assert.ok(found, `${tool} on PATH`);
+        symlinkSync(found, join(bin, tool));
+      }
+      symlinkSync(join(dir, 'temporal-sql-tool'), join(bin, 'temporal-sql-tool'));
+      writeFileSync(
+        join(bin, 'pg_isready'),
+        [
+          '#!/bin/sh',
+          'echo "pg_isready $*" >> "$LOG"',
+          '[ -e "$LOG.ready" ] && exit 0',
+          ': > "$LOG.ready"',
+          'exit 2',
+          '',
+        ].join('\n'),
+      );
+      chmodSync(join(bin, 'pg_isready'), 0o755);
+      const r = run({ PATH: bin, SQL_HOST: '127.0.0.1', SQL_PORT: '45432' });
+      assert.equal(r.code, 0, r.out);
+      assert.deepEqual(r.calls.slice(0, 2), [
+        'pg_isready -q -h 127.0.0.1 -p 45432',
+        'pg_isready -q -h 127.0.0.1 -p 45432',
+      ]);
+      assert.equal(r.calls.length, 2 + 6, 'then the same six temporal-sql-tool calls');
+      assert.ok(r.calls.slice(2).every((c) => c.startsWith('postgres12 127.0.0.1:45432 temporal pw=set --db ')));
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   it('a missing password stops it before any call', () => {
