@@ -7,7 +7,14 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDevServerEnv, createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../../kit/helpers/temporal';
 import { replayNet } from '../../kit/helpers/replay-net';
 import { searchAttributes } from '../../workflows/contract';
-import { ServerNotProvisionedError, devServerExecutable, testServerExecutable } from '../../scripts/temporal-servers';
+import {
+  ServerNotProvisionedError,
+  TEMPORAL_SERVER_VERSION,
+  devServerExecutable,
+  productionServer,
+  testServerExecutable,
+} from '../../scripts/temporal-servers';
+import { join } from 'node:path';
 import type { sleepDays, tagBatch } from '../fixtures/smoke-workflows';
 
 const smokeWorkflows = require.resolve('../fixtures/smoke-workflows');
@@ -26,6 +33,29 @@ describe('provisioned executables', () => {
     const r = spawnSync(exe.path, ['--version'], { encoding: 'utf8' });
     assert.equal(r.status, 0);
     assert.match(r.stdout, /Server 1\.\d+\.\d+/);
+  });
+
+  it('the production server and its SQL tool are the pinned version the dev server embeds', () => {
+    const dir = productionServer();
+    const version = TEMPORAL_SERVER_VERSION.slice(1);
+    for (const bin of ['temporal-server', 'temporal-sql-tool']) {
+      const r = spawnSync(join(dir, bin), ['--version'], { encoding: 'utf8' });
+      assert.equal(r.status, 0, `${bin} --version: ${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`version ${version.replace(/\./g, '\\.')}\\b`), `${bin}: ${r.stdout}`);
+    }
+    const exe = devServerExecutable();
+    assert.equal(exe.type, 'existing-path');
+    const cli = spawnSync(exe.path, ['--version'], { encoding: 'utf8' });
+    assert.match(cli.stdout, new RegExp(`Server ${version.replace(/\./g, '\\.')}\\b`), cli.stdout);
+  });
+
+  it('a missing production server is an error that names the command that fixes it', () => {
+    const env = { ...process.env, AIROPS_CACHE_DIR: '/nonexistent/airops-cache' };
+    delete env.TEMPORAL_SERVER_DIR;
+    assert.throws(
+      () => productionServer(env),
+      (err: unknown) => err instanceof ServerNotProvisionedError && /npm run provision/.test(err.message),
+    );
   });
 
   it('a missing server is an error that names the command that fixes it', () => {
