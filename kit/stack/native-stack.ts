@@ -31,6 +31,11 @@ export interface NativeStackOptions {
   onEvent?: (line: string) => void;
   /** How often a healthcheck is retried while a service starts. */
   healthIntervalMs?: number;
+  /**
+   * Run only these compose services and what they depend on (e.g. `['temporal-setup']`: PostgreSQL and Temporal
+   * with its namespace, for a benchmark that brings its own worker). Default: every service.
+   */
+  only?: string[];
 }
 
 interface Running {
@@ -140,6 +145,18 @@ export async function startNativeStack(opts: NativeStackOptions = {}): Promise<N
     pgBinDir: postgresBinDir(),
     nodePath: process.execPath,
   });
+  if (opts.only) {
+    const keep = new Set<string>();
+    const add = (service: string) => {
+      if (keep.has(service)) return;
+      const ps = plan.processes.filter((p) => p.service === service);
+      if (ps.length === 0) throw new StackStartError(`no compose service ${service} in the native stack`);
+      keep.add(service);
+      for (const p of ps) for (const dep of Object.keys(p.dependsOn)) add(dep);
+    };
+    for (const service of opts.only) add(service);
+    plan.processes = plan.processes.filter((p) => keep.has(p.service));
+  }
   const byName = new Map(plan.processes.map((p) => [p.name, p]));
   const running = new Map<string, Running>();
   let postgres: Postgres | null = null;
@@ -242,7 +259,7 @@ export async function startNativeStack(opts: NativeStackOptions = {}): Promise<N
   const order = startOrder(plan.processes);
   const stop = async () => {
     for (const p of [...order].reverse()) if (p.kind !== 'postgres') await stopOne(p.name);
-    await (postgres)?.stop();
+    await postgres?.stop();
     rmSync(runDir, { recursive: true, force: true });
   };
   try {
@@ -277,7 +294,7 @@ export async function startNativeStack(opts: NativeStackOptions = {}): Promise<N
     pids: (name) => {
       if (name === 'server') {
         const server = running.get('temporal')?.proc.pid;
-        return [...(server === undefined ? [] : [server]), ...((postgres)?.pids() ?? [])];
+        return [...(server === undefined ? [] : [server]), ...(postgres?.pids() ?? [])];
       }
       const pid = running.get(name)?.proc.pid;
       return pid === undefined ? [] : [pid];

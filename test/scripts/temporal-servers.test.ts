@@ -50,7 +50,7 @@ describe('provisioned executables', () => {
   });
 
   it('a missing production server is an error that names the command that fixes it', () => {
-    const env = { ...process.env, AIROPS_CACHE_DIR: '/nonexistent/airops-cache' };
+    const env: NodeJS.ProcessEnv = { ...process.env, AIROPS_CACHE_DIR: '/nonexistent/airops-cache' };
     delete env.TEMPORAL_SERVER_DIR;
     assert.throws(
       () => productionServer(env),
