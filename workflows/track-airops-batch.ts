@@ -70,7 +70,11 @@ const STATUS_CALL_OPTIONS = {
 } as const;
 const statusCall = proxyActivities<Activities>(STATUS_CALL_OPTIONS).fetchAirOpsBatchStatus;
 
-/** A poll timer the loop can keep across wake-ups: `fired` once it ran out, cancelled through `scope`. */
+/**
+ * A poll timer the loop can keep across wake-ups: `fired` once it ran out, cancelled through `scope`. Timers share a
+ * scope until one of them is cancelled (cancelling a scope cancels only its timer that has not fired), so a poll does
+ * not create a scope (and its promises) of its own.
+ */
 interface PollTimer {
   dueAt: number;
   fired: boolean;
@@ -270,8 +274,9 @@ export async function trackAirOpsBatch(
   setHandler(getPollStats, () => state.stats);
 
   let pollTimer: PollTimer | null = null;
+  let timerScope: CancellationScope | null = null;
   function startPollTimer(dueAt: number, delay: number, summary: string): PollTimer {
-    const scope = new CancellationScope();
+    const scope = (timerScope ??= new CancellationScope());
     const timer: PollTimer = { dueAt, fired: false, scope };
     scope
       .run(() => sleep(delay, { summary }))
@@ -283,6 +288,10 @@ export async function trackAirOpsBatch(
       );
     return timer;
   }
+
+  // What ends a wait, one function for every wait: the SDK keeps each condition's function for as long as the run
+  // lasts (the root scope's cancellation handler holds it), so it must not hold anything of its own poll.
+  const wakeUp = () => pollTimer?.fired === true || woken || ended.fatal !== null || isTerminal(state);
 
   let endedBy: TrackResult['endedBy'] = 'terminal';
   try {
@@ -326,12 +335,14 @@ export async function trackAirOpsBatch(
       // A webhook re-plans the wait, but the running poll timer is kept when the new plan lands at about the same
       // time (no TimerCanceled + TimerStarted per webhook).
       if (pollTimer === null || !timerServes(pollTimer, now + delay, delay)) {
-        pollTimer?.scope.cancel();
+        if (pollTimer !== null) {
+          pollTimer.scope.cancel();
+          timerScope = null;
+        }
         pollTimer = startPollTimer(now + delay, delay, summary);
       }
-      const timer = pollTimer;
-      await condition(() => timer.fired || woken || ended.fatal !== null || isTerminal(state));
-      const timedOut = timer.fired;
+      await condition(wakeUp);
+      const timedOut = pollTimer.fired;
       if (timedOut) pollTimer = null;
       // A webhook only re-plans the wait; the poll happens when the planned wait runs out.
       if (timedOut && !isTerminal(state) && (deadlineAt === null || Date.now() < deadlineAt)) await poll();
