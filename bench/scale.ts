@@ -1,12 +1,12 @@
-// Benchmark 3: N concurrent trackers on ONE worker against the dev server: poll schedule slip, worker RSS and CPU,
-// dev server CPU.
+// Benchmark 3: N concurrent trackers on ONE worker against the dev server (or, with --server native, Temporal on
+// PostgreSQL as docker-compose.yml runs it): poll schedule slip, worker RSS and CPU, server CPU.
 //   npm run bench:scale-1000 | bench:scale-5000 | bench:scale-10000
 //   npx tsx bench/scale.ts --trackers 5000 [--settle 60] [--window 90] [--drain-max 300] [--sample 300]
 //                          [--start-concurrency 64] [--urls 100] [--scraping-min 30] [--created-ago-min 0]
 //                          [--cache 10000] [--wft 40] [--activities 100] [--wf-pollers 10] [--act-pollers 10]
 //                          [--partitions 1] [--sa-cache-refresh on|off] [--source-maps on|off] [--cpu-prof DIR]
 //                          [--workflow tracker|bare] [--compare bare] [--bare-activity regular|local]
-//                          [--bare-interval S] [--label NAME]
+//                          [--bare-interval S] [--label NAME] [--server dev|native]
 //   npm run bench:overhead-1000 | bench:overhead-5000   (--compare bare: the tracker against a bare loop)
 //
 // The dev server (in-memory SQLite, our own process so /proc gives its CPU), the simulator in this process on a
@@ -15,9 +15,11 @@
 // in its own process. N trackers are started with bounded parallelism (all of them polling at once at first: the
 // heaviest load, a backlog), then until every tracker has polled once (the backlog drained; at most --drain-max s),
 // then --settle seconds, then the steady --window.
-// Slip of a poll = when the worker began its status call (the workflow task after the timer fired: the call is a
-// local activity) minus when it was due (TimerStarted
-// + startToFireTimeout), from the histories of a seeded random sample of trackers; also the timer's own lateness
+// --server native: the same against temporal-server on PostgreSQL, configured from docker-compose.yml (kit/stack:
+// its shards, dynamic config, namespace and search-attribute setup); its CPU is the server's and every PostgreSQL
+// process's. Results get a -native suffix.
+// Slip of a poll = when the worker began its status call (ActivityTaskStarted of the status call) minus when it was
+// due (TimerStarted + startToFireTimeout), from the histories of a seeded random sample of trackers; also the timer's own lateness
 // (TimerFired) and, for the first poll, start → first call. Reported per period (starting, settling, window); the
 // goal is read on the window. CPU per status call (from /proc, over the window) is the figure least disturbed by
 // other load on the machine, also reported (the `machine` row is every process's CPU, ours or not).
@@ -141,6 +143,7 @@ interface PhaseParams {
   worker: WorkerSettings;
   sourceMaps: boolean;
   dynamicConfig: Record<string, unknown>;
+  server: 'dev' | 'native';
   cpuProfDir?: string;
   batchShape: { urlsPerBatch: number; scrapingMs: number; createdAgoMs: number };
   startConcurrency: number;
@@ -169,6 +172,7 @@ async function runPhase(p: PhaseParams): Promise<{ result: Record<string, unknow
     startConcurrency: p.startConcurrency,
     worker,
     sourceMaps: p.sourceMaps,
+    server: p.server,
     ...(Object.keys(p.dynamicConfig).length > 0 ? { dynamicConfig: p.dynamicConfig } : {}),
     ...(p.cpuProfDir ? { cpuProfDir: p.cpuProfDir } : {}),
     ...(p.bare ? { start: bareStarter(p.bare.intervalMs, p.bare.activity) } : {}),
@@ -216,7 +220,7 @@ async function runPhase(p: PhaseParams): Promise<{ result: Record<string, unknow
     ) as Record<Periods, number>;
     const windowCalls = calls(windowStart, windowEnd);
     const cpuPerCall = Object.fromEntries(
-      ['worker', 'devServer', 'bench'].map((k) => [k, round((usageWindow[k]?.cpuMs ?? NaN) / windowCalls, 2)]),
+      ['worker', 'server', 'bench'].map((k) => [k, round((usageWindow[k]?.cpuMs ?? NaN) / windowCalls, 2)]),
     );
     const slip = Object.fromEntries(
       Object.entries(periods).map(([k, [a, b]]) => [
@@ -235,7 +239,7 @@ async function runPhase(p: PhaseParams): Promise<{ result: Record<string, unknow
       running,
       worker: { ...p.worker, sourceMaps: p.sourceMaps, pid: fleet.workerPid },
       batches: p.batchShape,
-      devServer: { args: fleet.server.args },
+      server: { kind: fleet.server.kind, args: fleet.server.args },
       start: { seconds: round((fleet.startedUntil - fleet.startedFrom) / 1000, 1), startsPerSec: fleet.startsPerSec },
       settleS,
       windowS,
@@ -306,8 +310,14 @@ function printPhase(result: Record<string, unknown>): void {
   console.log(
     table(
       ['process', 'CPU % (whole run)', 'CPU % (window)', 'CPU ms / status call', 'RSS peak MiB'],
-      ['worker', 'devServer', 'bench', 'machine'].map((k) => [
-        k === 'bench' ? 'bench (client + simulator)' : k === 'machine' ? 'whole machine (anyone)' : k,
+      ['worker', 'server', 'bench', 'machine'].map((k) => [
+        k === 'bench'
+          ? 'bench (client + simulator)'
+          : k === 'machine'
+            ? 'whole machine (anyone)'
+            : k === 'server'
+              ? `server (${String((result as { server?: { kind?: string } }).server?.kind)})`
+              : k,
         u('sinceFirstStart', k)?.cpuPercent ?? '–',
         u('window', k)?.cpuPercent ?? '–',
         r.cpuMsPerStatusCall[k] ?? '–',
@@ -344,6 +354,7 @@ async function main(): Promise<void> {
       'bare-activity': { type: 'string', default: 'regular' },
       'bare-interval': { type: 'string' },
       label: { type: 'string' },
+      server: { type: 'string', default: 'dev' },
     },
   });
   const trackers = Number(values.trackers);
@@ -375,11 +386,17 @@ async function main(): Promise<void> {
   if (values.compare !== undefined && values.compare !== 'bare') throw new Error('--compare: only bare');
   if (values.workflow !== 'tracker' && values.workflow !== 'bare') throw new Error('--workflow: tracker or bare');
   const compare = values.compare === 'bare';
+  const server = values.server as 'dev' | 'native';
+  if (server !== 'dev' && server !== 'native') throw new Error('--server: dev or native');
+  if (server === 'native' && Object.keys(dynamicConfig).length > 0) {
+    throw new Error('--server native runs the compose dynamic config: no --partitions or --sa-cache-refresh');
+  }
   const base = {
     trackers,
     worker,
     sourceMaps: values['source-maps'] !== 'off',
     dynamicConfig,
+    server,
     ...(values['cpu-prof'] ? { cpuProfDir: values['cpu-prof'] } : {}),
     batchShape: {
       urlsPerBatch: values.urls === undefined ? FLEET_BATCH.urls : Number(values.urls),
@@ -393,7 +410,8 @@ async function main(): Promise<void> {
     windowS: Number(values.window),
     sample: Number(values.sample),
   };
-  const label = values.label === undefined ? '' : `-${values.label}`;
+  // Results on the PostgreSQL-backed server are their own files (`-native`); the dev server's keep their names.
+  const label = `${server === 'native' ? '-native' : ''}${values.label === undefined ? '' : `-${values.label}`}`;
   const t0 = performance.now();
 
   if (compare || values.workflow === 'bare') {

@@ -210,13 +210,37 @@ export function machineCpuSample(): { at: number; busyMs: number } | null {
 }
 
 /** Samples processes every `intervalMs`; `stop()` returns CPU % (of one core) and peak/last RSS per process. */
-export function processMonitor(pids: Record<string, number>, intervalMs = 1_000) {
+/**
+ * One or several processes as one: CPU is each one's own plus what its exited children used (so a PostgreSQL
+ * backend that ends is still counted, in its parent's), RSS the sum.
+ */
+export function procGroupSample(pids: number[]): ProcSample | null {
+  let cpuMs = 0;
+  let rssBytes = 0;
+  let found = false;
+  for (const pid of pids) {
+    try {
+      const rest = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = rest.slice(rest.lastIndexOf(')') + 2).split(' ');
+      // utime 14, stime 15, cutime 16, cstime 17, rss 24 (fields after the comm start at 3).
+      cpuMs += ((Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 1000) / CLK_TCK;
+      rssBytes += Number(f[21]) * 4096;
+      found = true;
+    } catch {
+      // gone
+    }
+  }
+  return found ? { at: Date.now(), cpuMs, rssBytes } : null;
+}
+
+/** Samples each named process (a pid) or group of processes (a function giving the current pids) every interval. */
+export function processMonitor(pids: Record<string, number | (() => number[])>, intervalMs = 1_000) {
   const samples: Record<string, ProcSample[]> = Object.fromEntries(Object.keys(pids).map((k) => [k, []]));
   // The whole machine, as a pseudo-process: what every process (ours and anyone else's) used; rss unused.
   samples.machine = [];
   const take = () => {
     for (const [name, pid] of Object.entries(pids)) {
-      const s = procSample(pid);
+      const s = typeof pid === 'number' ? procSample(pid) : procGroupSample(pid());
       if (s) samples[name]?.push(s);
     }
     const m = machineCpuSample();

@@ -6,13 +6,11 @@ import { Connection } from '@temporalio/client';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/contract';
 import { devServerExecutable } from '../../scripts/temporal-servers';
 import { sleep } from './common';
+import type { BenchServer } from './native-server';
 
-export interface DevServer {
-  address: string;
+export interface DevServer extends BenchServer {
+  kind: 'dev';
   pid: number;
-  /** The flags it was started with (for the report). */
-  args: string[];
-  stop(): Promise<void>;
 }
 
 export function freePort(): Promise<number> {
@@ -80,8 +78,10 @@ export async function startDevServer(opts: { dynamicConfig?: Record<string, unkn
     await sleep(250);
   }
   return {
+    kind: 'dev',
     address,
     pid: child.pid as number,
+    pids: () => [child.pid as number],
     args,
     async stop() {
       if (child.exitCode === null) {

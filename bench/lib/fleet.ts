@@ -11,7 +11,8 @@ import { startSimulator, type SimulatorHandle } from '../../simulator/server';
 import { trackerWorkflowId } from '../../workflows/contract';
 import { urls } from '../../kit/helpers/tracker';
 import { mapLimit, processMonitor, round, sleep } from './common';
-import { startDevServer, type DevServer } from './dev-server';
+import { startDevServer } from './dev-server';
+import { startNativeServer, type BenchServer } from './native-server';
 import type { FleetWorkerConfig, FleetWorkerMessage, WorkerMemory } from './fleet-worker';
 
 const API_KEY = 'sim_bench_fleet_key';
@@ -38,6 +39,11 @@ export interface FleetOptions {
    */
   createdAgoMs?: number;
   dynamicConfig?: Record<string, unknown>;
+  /**
+   * `dev`: the Temporal CLI dev server (SQLite in memory). `native`: Temporal on PostgreSQL as docker-compose.yml
+   * configures it (kit/stack), whose dynamic config is the compose file's (no `dynamicConfig` here).
+   */
+  server?: BenchServer['kind'];
   log?: (line: string) => void;
   /**
    * Starts the workflow that follows one batch, with the workflow id `trackerWorkflowId(batchId)` on `taskQueue`
@@ -55,7 +61,7 @@ export interface FleetOptions {
 export const FLEET_BATCH = { urls: 100, scrapingMs: 30 * 60_000 } as const;
 
 export interface Fleet {
-  server: DevServer;
+  server: BenchServer;
   sim: SimulatorHandle;
   client: Client;
   taskQueue: string;
@@ -80,7 +86,11 @@ export interface Fleet {
 
 export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   const log = opts.log ?? ((l: string) => console.log(l));
-  const server = await startDevServer({ dynamicConfig: opts.dynamicConfig });
+  if (opts.server === 'native' && opts.dynamicConfig) {
+    throw new Error('the native server reads deploy/temporal/dynamicconfig (the compose stack): no dynamicConfig');
+  }
+  const server =
+    opts.server === 'native' ? await startNativeServer() : await startDevServer({ dynamicConfig: opts.dynamicConfig });
   // Status calls, counted where they land (the simulator's log has a line per request).
   const statusCallTimes: number[] = [];
   // Trackers that have polled at least once (their first workflow task ran), and when the last one did.
@@ -144,7 +154,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   // Let the worker's start-up settle (its workflow threads load the bundle) before the baseline.
   await sleep(2_000);
   const memoryBeforeStarts = await workerMemory();
-  const monitor = processMonitor({ worker: child.pid as number, devServer: server.pid, bench: process.pid });
+  const monitor = processMonitor({ worker: child.pid as number, server: server.pids, bench: process.pid });
 
   const script = { scenario: 'happy' as const, durations: { scrapingMs: opts.scrapingMs ?? FLEET_BATCH.scrapingMs } };
   const batchIds = Array.from(
