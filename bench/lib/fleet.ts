@@ -154,7 +154,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   // Let the worker's start-up settle (its workflow threads load the bundle) before the baseline.
   await sleep(2_000);
   const memoryBeforeStarts = await workerMemory();
-  const monitor = processMonitor({ worker: child.pid as number, server: server.pids, bench: process.pid });
+  const monitor = processMonitor({ worker: child.pid as number, server: () => server.pids(), bench: process.pid });
 
   const script = { scenario: 'happy' as const, durations: { scrapingMs: opts.scrapingMs ?? FLEET_BATCH.scrapingMs } };
   const batchIds = Array.from(
