@@ -6,7 +6,7 @@
 //                          [--cache 10000] [--wft 40] [--activities 100] [--wf-pollers 10] [--act-pollers 10]
 //                          [--partitions 1] [--sa-cache-refresh on|off] [--source-maps on|off] [--cpu-prof DIR]
 //                          [--workflow tracker|bare] [--compare bare] [--bare-activity regular|local]
-//                          [--bare-interval S] [--label NAME] [--server dev|native]
+//                          [--bare-interval S] [--label NAME] [--server dev|native] [--slots tracker|fixed]
 //   npm run bench:overhead-1000 | bench:overhead-5000   (--compare bare: the tracker against a bare loop)
 //
 // The dev server (in-memory SQLite, our own process so /proc gives its CPU), the simulator in this process on a
@@ -17,7 +17,8 @@
 // then --settle seconds, then the steady --window.
 // --server native: the same against temporal-server on PostgreSQL, configured from docker-compose.yml (kit/stack:
 // its shards, dynamic config, namespace and search-attribute setup); its CPU is the server's and every PostgreSQL
-// process's. Results get a -native suffix.
+// process's. Results get a -native suffix. --slots fixed: the SDK's fixed-size workflow-task slots instead of the
+// tracker's supplier (which admits one non-sticky task at a time), to measure what that costs (-fixed-slots).
 // Slip of a poll = when the worker began its status call (ActivityTaskStarted of the status call) minus when it was
 // due (TimerStarted + startToFireTimeout), from the histories of a seeded random sample of trackers; also the timer's own lateness
 // (TimerFired) and, for the first poll, start → first call. Reported per period (starting, settling, window); the
@@ -355,6 +356,7 @@ async function main(): Promise<void> {
       'bare-interval': { type: 'string' },
       label: { type: 'string' },
       server: { type: 'string', default: 'dev' },
+      slots: { type: 'string', default: 'tracker' },
     },
   });
   const trackers = Number(values.trackers);
@@ -369,7 +371,9 @@ async function main(): Promise<void> {
     workflowTaskPollers: pollers(values['wf-pollers']),
     activityTaskPollers: pollers(values['act-pollers']),
     nonStickyToStickyPollRatio: num(values['non-sticky-ratio']),
+    ...(values.slots === 'fixed' ? { slots: 'fixed' as const } : {}),
   };
+  if (values.slots !== 'tracker' && values.slots !== 'fixed') throw new Error('--slots: tracker or fixed');
   const dynamicConfig: Record<string, unknown> = {
     ...(values.partitions === undefined
       ? {}
@@ -411,7 +415,7 @@ async function main(): Promise<void> {
     sample: Number(values.sample),
   };
   // Results on the PostgreSQL-backed server are their own files (`-native`); the dev server's keep their names.
-  const label = `${server === 'native' ? '-native' : ''}${values.label === undefined ? '' : `-${values.label}`}`;
+  const label = `${server === 'native' ? '-native' : ''}${values.slots === 'fixed' ? '-fixed-slots' : ''}${values.label === undefined ? '' : `-${values.label}`}`;
   const t0 = performance.now();
 
   if (compare || values.workflow === 'bare') {

@@ -7,10 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type TunerHolder } from '@temporalio/worker';
 import { cachedWorkflowBundle } from '../../demo/workflow-bundle';
 import { cacheDir } from '../../scripts/temporal-servers';
 import { createTrackerWorker } from '../../worker/worker';
+import { DEFAULT_WORKFLOW_TASK_SLOTS, trackerSlotOptions } from '../../worker/workflow-task-slots';
 
 export interface FleetWorkerConfig {
   address: string;
@@ -26,6 +27,26 @@ export interface FleetWorkerConfig {
   nonStickyToStickyPollRatio?: number;
   /** A workflow bundle's file (bench/scale.ts --compare bundles the bench entry); default: the cached tracker bundle. */
   bundlePath?: string;
+  /**
+   * `tracker` (default): createTrackerWorker's slot supplier (at most one non-sticky workflow task at a time, so no
+   * query on a closed tracker is lost). `fixed`: the SDK's fixed-size supplier with as many slots, to measure what
+   * the tracker's costs a start storm (bench/scale.ts --slots fixed).
+   */
+  slots?: 'tracker' | 'fixed';
+}
+
+/** The tracker's tuner with the SDK's fixed-size supplier for workflow tasks instead of WorkflowTaskSlots. */
+function fixedSlots(config: FleetWorkerConfig) {
+  const { tuner } = trackerSlotOptions({
+    ...(config.maxConcurrentWorkflowTaskExecutions !== undefined
+      ? { maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTaskExecutions }
+      : {}),
+    ...(config.maxConcurrentActivityTaskExecutions !== undefined
+      ? { maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions }
+      : {}),
+  }) as { tuner: TunerHolder };
+  const slots = config.maxConcurrentWorkflowTaskExecutions ?? DEFAULT_WORKFLOW_TASK_SLOTS;
+  return { ...tuner, workflowTaskSlotSupplier: { type: 'fixed-size', numSlots: slots } } satisfies TunerHolder;
 }
 
 function pollerBehavior(p: number | 'auto') {
@@ -111,6 +132,7 @@ async function main(): Promise<void> {
       ...(config.nonStickyToStickyPollRatio !== undefined
         ? { nonStickyToStickyPollRatio: config.nonStickyToStickyPollRatio }
         : {}),
+      ...(config.slots === 'fixed' ? { tuner: fixedSlots(config) } : {}),
     },
   });
   process.on('message', (m: { type: string }) => {
