@@ -142,7 +142,7 @@ async function main(): Promise<void> {
   };
   const noop = () => undefined;
   const { code } = await bundleWorkflowCode({
-    workflowsPath: join(root, 'bench', 'baselines', 'bench-workflows'),
+    workflowsPath: require.resolve(join(root, 'bench', 'baselines', 'bench-workflows')),
     preloadModules: [...SHARED_WORKFLOW_MODULES],
     logger: { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop },
   });
