@@ -98,20 +98,20 @@ export function stackEnv(overrides: Record<string, string> = {}): Record<string,
   return env;
 }
 
-/** Services in an order that satisfies every depends_on (compose starts them the same way). */
+/** Processes in an order that satisfies every depends_on (replicas of a service share theirs and come together). */
 function startOrder(processes: NativeProcess[]): NativeProcess[] {
-  const done = new Set<string>();
+  const placed = new Set<string>();
   const out: NativeProcess[] = [];
   while (out.length < processes.length) {
-    const next = processes.filter((p) => !out.includes(p) && Object.keys(p.dependsOn).every((d) => done.has(d)));
-    if (next.length === 0) throw new StackStartError('docker-compose.yml: depends_on has a cycle');
-    for (const p of next) out.push(p);
-    for (const p of next)
-      if (out.filter((q) => q.service === p.service).length === countOf(processes, p.service)) done.add(p.service);
+    const ready = processes.filter(
+      (p) => !placed.has(p.service) && Object.keys(p.dependsOn).every((d) => placed.has(d)),
+    );
+    if (ready.length === 0) throw new StackStartError('docker-compose.yml: depends_on has a cycle');
+    out.push(...ready);
+    for (const p of ready) placed.add(p.service);
   }
   return out;
 }
-const countOf = (ps: NativeProcess[], service: string) => ps.filter((p) => p.service === service).length;
 
 export async function startNativeStack(opts: NativeStackOptions = {}): Promise<NativeStack> {
   const log = opts.log ?? new OutputLog();
