@@ -1,7 +1,7 @@
 // Writes bench/results/REPORT.md and its PNG charts from the JSON the benchmarks left in bench/results/.
 //   npm run bench:report   (npm run bench runs it last)
 // Missing results are reported as missing; every figure in the report comes from a JSON file beside it.
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { barChart, lineChart, scatterChart, writePng } from './lib/charts';
 import { RESULTS_DIR, machineInfo, ms, readResult, type MachineInfo, type Summary } from './lib/common';
@@ -47,11 +47,15 @@ const slowApiRuns: { name: string; r: Json }[] = [
 ].filter((x) => x.r !== null);
 
 /** The tracker against a bare sleep + status-call loop in the same run (bench/scale.ts --compare bare). */
-const overheadRuns: { name: string; when: 'before' | 'after'; n: number; r: Json }[] = [1_000, 5_000]
-  .flatMap((n) => [
-    { name: `overhead-${n}-before`, when: 'before' as const, n },
-    { name: `overhead-${n}`, when: 'after' as const, n },
-  ])
+const overheadRuns: { name: string; when: 'before' | 'after'; n: number; r: Json }[] = readdirSync(RESULTS_DIR)
+  .flatMap((f) => {
+    // overhead-<N>[-before][-run<k>].json: the npm scripts' results and repeats of the same command (--label).
+    const m = /^overhead-(\d+)(-before)?(-run\d+)?\.json$/.exec(f);
+    return m
+      ? [{ name: f.replace(/\.json$/, ''), when: m[2] ? ('before' as const) : ('after' as const), n: Number(m[1]) }]
+      : [];
+  })
+  .sort((a, b) => a.n - b.n || a.when.localeCompare(b.when) * -1 || a.name.localeCompare(b.name))
   .map((x) => ({ ...x, r: readResult<Json>(x.name) }))
   .filter((x) => x.r !== null);
 
@@ -983,11 +987,22 @@ function overheadItem(): string {
   const b5 = get(5_000, 'before');
   if (!b1 || !a1) return `${head} Run \`npm run bench:overhead-1000\` (section 7).`;
   const r = (o: Json, k: string) => x(o.comparison.oursOverBare[k]);
+  /** Every run's ratio at that size (the npm script's first, then its repeats). */
+  const cpuRatios = (n: number, when: 'before' | 'after') =>
+    overheadRuns
+      .filter((o) => o.n === n && o.when === when)
+      .map((o) => x(o.r.comparison.oursOverBare.workerCpuMsPerPoll))
+      .join(', ');
+  const memRatios = (n: number, when: 'before' | 'after', k: string) =>
+    overheadRuns
+      .filter((o) => o.n === n && o.when === when)
+      .map((o) => x(o.r.comparison.oursOverBare[k]))
+      .join(', ');
   const maxCpu = Math.max(...overheadRuns.map((o) => o.r.comparison.oursOverBare.workerCpuMsPerPoll as number));
   let text =
     `${head} Section 7 runs both in one invocation at the same status calls per second. Worker CPU per poll, ours ÷` +
-    ` bare: ${r(b1, 'workerCpuMsPerPoll')} before and ${r(a1, 'workerCpuMsPerPoll')} after at 1,000` +
-    (b5 && a5 ? `, ${r(b5, 'workerCpuMsPerPoll')} and ${r(a5, 'workerCpuMsPerPoll')} at 5,000` : '') +
+    ` bare: ${cpuRatios(1_000, 'before')} before and ${cpuRatios(1_000, 'after')} after at 1,000` +
+    (b5 && a5 ? `, ${cpuRatios(5_000, 'before')} and ${cpuRatios(5_000, 'after')} at 5,000` : '') +
     ': within the noise of this shared machine (the runs differ by more than the change could make; compare the' +
     ' machine column), and ' +
     (maxCpu <= 1.2 ? 'at or under the 1.2 goal in every run' : `over the 1.2 goal in at least one run (${x(maxCpu)})`) +
@@ -1001,8 +1016,8 @@ function overheadItem(): string {
     ' happy-path history 30 times on a workflow thread, SDK internals patched for the measurement only): ~6.2 ms of' +
     ' worker CPU per poll with the hook, ~5.8 without (~0.02 ms per promise); on the main thread (debugMode) the same' +
     ' replay took 4.2 ms per poll with the hook and 2.7 without. A replay is not the fleet, and this was not' +
-    ' re-profiled under load; but the fleet figures agree that the hook is a small share: the tracker makes ~9' +
-    ' promises per poll more than the bare loop and its CPU per poll is within the noise of the bare loop’s. Not' +
+    ' re-profiled under load; but the fleet figures agree that the hook is a small share: the tracker makes more' +
+    ' workflow promises per poll than the bare loop (15 in replays) and its CPU per poll is within the noise of the bare loop’s. Not' +
     ' worth patching the SDK or losing the stack-trace query. What changed (62fa9e1, no command changed,' +
     ' no patch): the poll timers share one cancellation scope until one is cancelled, and every wait uses one' +
     ' condition function. Workflow promises per poll in replays of the committed histories 18 → 15.' +
@@ -1012,6 +1027,10 @@ function overheadItem(): string {
       ? `, RSS ${r(b5, 'rssKiBPerWorkflow')} → ${r(a5, 'rssKiBPerWorkflow')} and heap ${r(b5, 'heapKiBPerWorkflow')} →` +
         ` ${r(a5, 'heapKiBPerWorkflow')} at 5,000`
       : '') +
+    '. That is no change the fleet runs can resolve (every run at 1,000, before: RSS ' +
+    `${memRatios(1_000, 'before', 'rssKiBPerWorkflow')}, heap ${memRatios(1_000, 'before', 'heapKiBPerWorkflow')};` +
+    ` after: RSS ${memRatios(1_000, 'after', 'rssKiBPerWorkflow')}, heap ${memRatios(1_000, 'after', 'heapKiBPerWorkflow')}):` +
+    ' their workflows have made a handful of polls each, and the change is in what each poll leaves behind (below)' +
     `. Most of the RSS gap is heap the worker has committed (${a1.phases.tracker.memoryPerWorkflow.heapCommittedKiB}` +
     ` KiB per workflow against ${a1.phases.bare.memoryPerWorkflow.heapCommittedKiB} at 1,000), in the workflow thread,` +
     ' whose heap in use is measured without a GC: the tracker allocates more per poll (state copies, its progress,' +
