@@ -582,7 +582,9 @@ else {
       ' and, natively, every PostgreSQL process’s (exited backends counted through their parent). Server RSS adds up' +
       ' the processes, so PostgreSQL’s shared buffers count once per backend. “fixed slots” rows replace the tracker’s' +
       ' workflow-task slot supplier (one non-sticky task at a time, so that no query on a closed tracker is lost) with' +
-      ' the SDK’s fixed-size one (`--slots fixed`): what the supplier costs a start storm.',
+      ' the SDK’s fixed-size one (`--slots fixed`): what the supplier costs a start storm. Start → first call is over' +
+      ' the sampled trackers that made their first call within the run: where not every tracker did, it understates' +
+      ' the wait, and the worker’s RSS is for fewer cached trackers than open ones.',
     '',
   );
   mdTable(
