@@ -1024,8 +1024,8 @@ function productionServerItem(): string {
     `${head} Temporal on PostgreSQL, configured as docker-compose.yml configures it, spends more CPU per status call` +
     ` than the dev server on SQLite: ${cpu(n1)} against ${cpu(d1)} at 1,000 trackers` +
     (d5 && n5 ? `, ${cpu(n5)} against ${cpu(d5)} at 5,000` : '') +
-    ' (the server and every PostgreSQL process; each poll is two workflow tasks and an activity task, each a' +
-    ' transaction on the history shard’s rows and a visibility update). On this 2-core machine that CPU is what the' +
+    ' (the server and every PostgreSQL process, for the same two workflow tasks and one activity task per poll). On' +
+    ' this 2-core machine that CPU is what the' +
     ' worker competes with, so the same fleet polls fewer times a second and starts slower: start → first status call' +
     ` p99 ${first(n1)} natively against ${first(d1)} at 1,000` +
     (d5 && n5
