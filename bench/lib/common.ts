@@ -1,7 +1,7 @@
 // Shared plumbing for the benchmarks: statistics, tables, the machine's description, process CPU/RSS from /proc,
 // and writing bench/results/<name>.json. No Temporal here.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { devServerExecutable, testServerExecutable, TEST_SERVER_VERSION } from '../../scripts/temporal-servers';
@@ -164,36 +164,21 @@ export interface ProcSample {
   rssBytes: number;
 }
 
-/** CPU time and RSS of one process, from /proc/<pid>/stat (null when it is gone). */
-export function procSample(pid: number): ProcSample | null {
+/** The fields of /proc/<pid>/stat after the parenthesised comm (field 3 onwards), or null when it is gone. */
+function statFields(pid: number): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised comm: state is field 3; utime 14, stime 15, rss 24 (pages).
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const utime = Number(rest[11]);
-    const stime = Number(rest[12]);
-    const rssPages = Number(rest[21]);
-    return { at: Date.now(), cpuMs: ((utime + stime) * 1000) / CLK_TCK, rssBytes: rssPages * 4096 };
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
   }
 }
+const ticksMs = (...ticks: (string | undefined)[]) => (ticks.reduce((a, t) => a + Number(t), 0) * 1000) / CLK_TCK;
 
-/** Direct children of `parent` (from /proc), with their command names. */
-export function childProcesses(parent: number): { pid: number; comm: string }[] {
-  const out: { pid: number; comm: string }[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === parent) out.push({ pid: Number(name), comm });
-    } catch {
-      // gone
-    }
-  }
-  return out;
+/** CPU time (utime 14 + stime 15) and RSS (24, pages) of one process (null when it is gone). */
+export function procSample(pid: number): ProcSample | null {
+  const f = statFields(pid);
+  return f ? { at: Date.now(), cpuMs: ticksMs(f[11], f[12]), rssBytes: Number(f[21]) * 4096 } : null;
 }
 
 /** Whole-machine CPU from /proc/stat: busy and total jiffies (all cores). */
@@ -209,28 +194,19 @@ export function machineCpuSample(): { at: number; busyMs: number } | null {
   }
 }
 
-/** Samples processes every `intervalMs`; `stop()` returns CPU % (of one core) and peak/last RSS per process. */
 /**
  * One or several processes as one: CPU is each one's own plus what its exited children used (so a PostgreSQL
  * backend that ends is still counted, in its parent's), RSS the sum.
  */
 export function procGroupSample(pids: number[]): ProcSample | null {
-  let cpuMs = 0;
-  let rssBytes = 0;
-  let found = false;
-  for (const pid of pids) {
-    try {
-      const rest = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = rest.slice(rest.lastIndexOf(')') + 2).split(' ');
-      // utime 14, stime 15, cutime 16, cstime 17, rss 24 (fields after the comm start at 3).
-      cpuMs += ((Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 1000) / CLK_TCK;
-      rssBytes += Number(f[21]) * 4096;
-      found = true;
-    } catch {
-      // gone
-    }
-  }
-  return found ? { at: Date.now(), cpuMs, rssBytes } : null;
+  // utime 14, stime 15, cutime 16, cstime 17.
+  const all = pids.map(statFields).filter((f): f is string[] => f !== null);
+  if (all.length === 0) return null;
+  return {
+    at: Date.now(),
+    cpuMs: all.reduce((a, f) => a + ticksMs(f[11], f[12], f[13], f[14]), 0),
+    rssBytes: all.reduce((a, f) => a + Number(f[21]) * 4096, 0),
+  };
 }
 
 /** Samples each named process (a pid) or group of processes (a function giving the current pids) every interval. */
