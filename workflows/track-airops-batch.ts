@@ -50,6 +50,7 @@ import { outcomeOf, progressOf, type BatchProgress } from './progress';
 import { applySnapshot } from './reducer';
 import { initialState, isTerminal, type TrackerState } from './tracker-state';
 import { nextPollDelay } from './schedule';
+import { PRE_RELEASE_PATCHES as PRE_RELEASE, PreReleaseRun } from './pre-release-histories';
 
 /**
  * The status call is a regular activity, not a local one. A local activity holds the workflow task while it runs,
@@ -197,6 +198,10 @@ export async function trackAirOpsBatch(
   // An object, not a `let`: TypeScript would narrow a closure-assigned `let` to its initial null.
   const ended: { fatal: ApplicationFailure | null } = { fatal: null };
   const deadlineAt = opts.deadlineMs === null ? null : state.trackingSince + opts.deadlineMs;
+  // Runs recorded by the pre-release tracker replay on its local-activity status call and its patch markers.
+  // `marker()` returns a promise only when there is something to wait for, and only then is it awaited, so the runs
+  // of today's code take no extra turn at these points.
+  const preRelease = new PreReleaseRun();
 
   const progress = (): BatchProgress => progressOf(state, Date.now(), { stallTimeoutMs: opts.stallTimeoutMs });
 
@@ -229,7 +234,7 @@ export async function trackAirOpsBatch(
   async function poll(): Promise<void> {
     pollsThisRun++;
     try {
-      const snap = await statusCall(batchId);
+      const snap = await (preRelease.isLocalStatusCall() ? preRelease.localStatusCall : statusCall)(batchId);
       state = recordPoll(state, Date.now());
       merge(snap);
       consecutiveErrors = 0;
@@ -240,6 +245,8 @@ export async function trackAirOpsBatch(
       state = recordPollError(state, f.type, f.message, Date.now());
       consecutiveErrors++;
       retryAfterMs = f.retryAfterMs;
+      const wait = f.type === TRACK_FAILURE_TYPES.validation && preRelease.marker(PRE_RELEASE.validationEndsTracking);
+      if (wait) await wait;
       const inGrace =
         f.type === TRACK_FAILURE_TYPES.notFound && Date.now() - state.trackingSince < opts.notFoundGraceMs;
       if (TRACKING_ENDS_ON.includes(f.type) && !inGrace) {
@@ -329,11 +336,15 @@ export async function trackAirOpsBatch(
         await continueAsNew<typeof trackAirOpsBatch>(batchId, options, { state, runs: runs + 1, stalledFlag });
       }
 
+      const planWait = preRelease.marker(PRE_RELEASE.approachEstimatedEnd);
+      if (planWait) await planWait;
       const delay = nextPollDelay(state, now, opts, { consecutiveErrors, retryAfterMs });
       woken = false;
       const summary = `next status poll in ${Math.round(delay / 1000)} s (${state.currentPhase ?? 'final status'})`;
       // A webhook re-plans the wait, but the running poll timer is kept when the new plan lands at about the same
       // time (no TimerCanceled + TimerStarted per webhook).
+      const timerWait = preRelease.marker(PRE_RELEASE.keepPollTimer);
+      if (timerWait) await timerWait;
       if (pollTimer === null || !timerServes(pollTimer, now + delay, delay)) {
         if (pollTimer !== null) {
           pollTimer.scope.cancel();
