@@ -40,10 +40,14 @@ const query = readResult<Json>('query');
 const webhooks = readResult<Json>('webhooks');
 const webhooksSaOff = readResult<Json>('webhooks-sa-cache-off');
 const runs = readResult<Record<string, { wallS: number; exitCode: number | null; at: string }>>('runs') ?? {};
-/** Queries and signals behind a slow API: the local-activity status call (before) and the current code. */
+/**
+ * Queries and signals behind a slow API: the local-activity status call (before), the regular activity as first
+ * measured, and the same measured again on a later commit (`--out query-slow-api-head`).
+ */
 const slowApiRuns: { name: string; r: Json }[] = [
   { name: 'query-slow-api-before-local-activity', r: readResult<Json>('query-slow-api-before-local-activity') },
   { name: 'query-slow-api', r: readResult<Json>('query-slow-api') },
+  { name: 'query-slow-api-head', r: readResult<Json>('query-slow-api-head') },
 ].filter((x) => x.r !== null);
 
 /** The tracker against a bare sleep + status-call loop in the same run (bench/scale.ts --compare bare). */
