@@ -131,11 +131,15 @@ describe('the compose stack, natively: PostgreSQL, temporal-server, two workers,
           ),
         )
       ).flat();
-    // Both workers take a share before the kill (sticky queues keep each tracker on the worker that has it cached).
+    // Both workers take a share before the kill (sticky queues keep each tracker on the worker that has it cached),
+    // and every tracker has had a status answer: only that carries total_urls (webhooks do not), so a tracker whose
+    // first call the kill cut off could see its batch end by webhook without ever learning it.
     await eventually(
       async () => {
         const taken = await takers();
         assert.ok(taken.includes(one) && taken.includes(two), `both workers took workflow tasks: ${taken.join(', ')}`);
+        const known = await Promise.all(handles.map(async (h) => (await h.query(getProgress)).totalUrls !== null));
+        assert.ok(known.every(Boolean), `every tracker had a status answer: ${known.join(', ')}`);
         return true;
       },
       60_000,
