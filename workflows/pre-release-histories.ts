@@ -61,6 +61,6 @@ export class PreReleaseRun {
     }
     if (patched(id) || !this.local || !replaying) return undefined;
     const taskOf = workflowInfo().historyLength;
-    return condition(() => patched(id) || workflowInfo().historyLength > taskOf).then(() => undefined);
+    return condition(() => patched(id) || workflowInfo().historyLength > taskOf);
   }
 }
